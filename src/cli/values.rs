@@ -1,0 +1,135 @@
+//! Parsers for the values on l2x's command line. A value that fails here never reaches the
+//! kernel: clap reports it and the exit status is 2.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ipnetwork::IpNetwork;
+
+/// An interface name the kernel will accept: 1-15 bytes, no `/`, `:` or whitespace, not `.`
+/// or `..` (the kernel's dev_valid_name()).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IfName(String);
+
+impl IfName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for IfName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "" => Err("an interface name cannot be empty".into()),
+            "." | ".." => Err(format!("'{s}' is not a valid interface name")),
+            _ if s.len() > 15 => Err(format!(
+                "interface names are at most 15 bytes; this one has {}",
+                s.len()
+            )),
+            _ if s.contains('/') || s.contains(':') => {
+                Err("an interface name cannot contain '/' or ':'".into())
+            }
+            _ if s.chars().any(char::is_whitespace) => {
+                Err("an interface name cannot contain whitespace".into())
+            }
+            _ => Ok(IfName(s.to_string())),
+        }
+    }
+}
+
+/// A unicast Ethernet address, `aa:bb:cc:dd:ee:ff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mac(pub [u8; 6]);
+
+impl FromStr for Mac {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("'{s}' is not a MAC address (want six hex pairs: 02:00:00:00:00:01)");
+        let parts: Vec<&str> = s.split(':').collect();
+        if parts.len() != 6 || parts.iter().any(|p| p.len() != 2) {
+            return Err(bad());
+        }
+        let mut mac = [0u8; 6];
+        for (byte, part) in mac.iter_mut().zip(&parts) {
+            *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+        }
+        if mac[0] & 1 != 0 {
+            return Err(format!(
+                "{s} is a multicast address; an interface needs a unicast one"
+            ));
+        }
+        if mac == [0; 6] {
+            return Err("00:00:00:00:00:00 cannot be an interface's address".into());
+        }
+        Ok(Mac(mac))
+    }
+}
+
+/// An interface address with its prefix length, `10.0.5.1/24` or `2001:db8::1/64`. The prefix
+/// is required: `ip` would silently take a bare address as /32.
+pub fn cidr(s: &str) -> Result<IpNetwork, String> {
+    if !s.contains('/') {
+        return Err(format!(
+            "'{s}' has no prefix length (write it as {s}/24, for example)"
+        ));
+    }
+    s.parse::<IpNetwork>()
+        .map_err(|e| format!("'{s}' is not an address with prefix length: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names_follow_the_kernel_rules() {
+        for good in ["br0", "superbr0", "a", "eth0.100", "fifteen-bytes-x"] {
+            assert!(good.parse::<IfName>().is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "sixteen-bytes-xx",
+            "a/b",
+            "a b",
+            "a:b",
+            "tab\t",
+        ] {
+            assert!(bad.parse::<IfName>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn macs_must_be_unicast_six_pairs() {
+        assert_eq!(
+            "02:00:00:00:00:0a".parse::<Mac>(),
+            Ok(Mac([2, 0, 0, 0, 0, 10]))
+        );
+        for bad in [
+            "02:00:00:00:00",
+            "01:00:5e:00:00:01",
+            "zz:00:00:00:00:01",
+            "00:00:00:00:00:00",
+            "2:0:0:0:0:1",
+        ] {
+            assert!(bad.parse::<Mac>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidr_needs_a_prefix() {
+        assert!(cidr("10.0.5.1/24").is_ok());
+        assert!(cidr("2001:db8::1/64").is_ok());
+        assert!(cidr("10.0.5.1").is_err());
+        assert!(cidr("10.0.5.1/33").is_err());
+        assert!(cidr("10.0.5/24").is_err());
+    }
+}

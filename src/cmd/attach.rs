@@ -1,0 +1,117 @@
+//! `l2x attach` and `l2x detach`: bridge ports.
+
+use anyhow::{Result, bail};
+
+use super::{Ctx, links};
+use crate::cli::{AttachArgs, IfName};
+use crate::msg::bridge_port;
+use crate::msg::link::{self, Link, LinkChange};
+use crate::report::usage;
+
+pub fn attach(ctx: &mut Ctx, args: &AttachArgs) -> Result<()> {
+    if args.iface == args.bridge {
+        return Err(usage(format!("cannot attach {} to itself", args.bridge)));
+    }
+    let bridge = links::require_bridge(&mut ctx.nl, &args.bridge)?;
+    let port = links::require(&mut ctx.nl, &args.iface)?;
+    match port.master {
+        Some(m) if m == bridge.index => same_port(ctx, &port, &bridge, args.isolated),
+        Some(m) => {
+            let other = links::find_index(&mut ctx.nl, m)?.map_or(m.to_string(), |l| l.name);
+            bail!(
+                "{} is already a port of {other}; `l2x detach {}` releases it",
+                port.name,
+                port.name
+            )
+        }
+        None => attach_port(ctx, &port, &bridge, args.isolated),
+    }
+}
+
+/// Re-running an attach that was done already: unchanged, or a clear difference.
+fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<()> {
+    let info = bridge_port::parse(&port.slave_data);
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let mut diffs = Vec::new();
+    if !port.up {
+        diffs.push("state down (wanted up)".to_string());
+    }
+    if info.isolated != isolated {
+        diffs.push(format!(
+            "isolated {} (wanted {})",
+            on_off(info.isolated),
+            on_off(isolated)
+        ));
+    }
+    if !diffs.is_empty() {
+        bail!(
+            "{} is a port of {} with other settings: {}",
+            port.name,
+            bridge.name,
+            diffs.join(", ")
+        );
+    }
+    ctx.out.changed(&format!("port {}", port.name), "unchanged");
+    Ok(())
+}
+
+/// Enslaves `port` to `bridge` and sets it up in one request, then marks it isolated when asked.
+/// If isolation is refused the port is released again. Says so when the kernel lowered the
+/// bridge's MTU to the new port's: frames that fitted before may now be dropped.
+pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<()> {
+    let enslave = LinkChange {
+        up: true,
+        master: Some(bridge.index),
+        ..LinkChange::default()
+    };
+    ctx.nl.ack(&link::change(port.index, &port.name, enslave))?;
+    if isolated {
+        if let Err(e) = ctx
+            .nl
+            .ack(&bridge_port::set_isolated(port.index, &port.name, true))
+        {
+            let release = LinkChange {
+                master: Some(0),
+                ..LinkChange::default()
+            };
+            ctx.nl
+                .ack(&link::change(port.index, &port.name, release))
+                .ok();
+            return Err(e.into());
+        }
+    }
+    let how = if isolated { " (isolated)" } else { "" };
+    ctx.out.changed(
+        &format!("port {}", port.name),
+        &format!("attached to {}{how}", bridge.name),
+    );
+    if let Some(after) = links::find_index(&mut ctx.nl, bridge.index)? {
+        if after.mtu < bridge.mtu {
+            ctx.out.note(&format!(
+                "bridge {} MTU lowered from {} to {} to match {}",
+                bridge.name, bridge.mtu, after.mtu, port.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn detach(ctx: &mut Ctx, iface: &IfName) -> Result<()> {
+    let port = links::require(&mut ctx.nl, iface)?;
+    let bridge = match port.master {
+        Some(m) if port.slave_kind.as_deref() == Some("bridge") => {
+            links::find_index(&mut ctx.nl, m)?
+        }
+        _ => bail!("{iface} is not a bridge port"),
+    };
+    let release = LinkChange {
+        master: Some(0),
+        ..LinkChange::default()
+    };
+    ctx.nl
+        .ack(&link::change(port.index, iface.as_str(), release))?;
+    let from = bridge.map_or(String::new(), |b| format!(" from {}", b.name));
+    ctx.out
+        .changed(&format!("port {iface}"), &format!("detached{from}"));
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Reading links and addresses back from the kernel, by name or all at once.
+
+use anyhow::{Result, anyhow};
+
+use crate::cli::IfName;
+use crate::msg::addr::{self, Addr};
+use crate::msg::link::{self, Link};
+use crate::nl::Netlink;
+use crate::report::Hinted;
+
+/// One interface by name: a single RTM_GETLINK the kernel answers from its name index.
+pub fn find(nl: &mut Netlink, name: &str) -> Result<Option<Link>> {
+    Ok(nl
+        .get(&link::get(name))?
+        .and_then(|body| Link::parse(&body)))
+}
+
+/// One interface by index, for naming a link's master or underlay.
+pub fn find_index(nl: &mut Netlink, index: u32) -> Result<Option<Link>> {
+    Ok(nl
+        .get(&link::get_index(index))?
+        .and_then(|body| Link::parse(&body)))
+}
+
+/// An interface that must exist.
+pub fn require(nl: &mut Netlink, name: &IfName) -> Result<Link> {
+    find(nl, name.as_str())?.ok_or_else(|| {
+        anyhow!(Hinted::new(
+            format!("no such interface {name}"),
+            "`ip link` lists the interfaces that exist",
+        ))
+    })
+}
+
+/// A bridge that must exist.
+pub fn require_bridge(nl: &mut Netlink, name: &IfName) -> Result<Link> {
+    let link = find(nl, name.as_str())?.ok_or_else(|| {
+        anyhow!(Hinted::new(
+            format!("no such bridge {name}"),
+            "`l2x bridge show` lists the bridges; `l2x bridge add NAME` makes one",
+        ))
+    })?;
+    if !link.is_kind("bridge") {
+        return Err(anyhow!("{name} is a {}, not a bridge", link.kind_name()));
+    }
+    Ok(link)
+}
+
+pub fn all(nl: &mut Netlink) -> Result<Vec<Link>> {
+    Ok(nl
+        .dump(&link::dump())?
+        .iter()
+        .filter_map(|b| Link::parse(b))
+        .collect())
+}
+
+/// Addresses of one interface (index > 0) or of all (index 0), without the kernel-made
+/// link-local ones.
+pub fn addresses(nl: &mut Netlink, index: u32) -> Result<Vec<Addr>> {
+    Ok(nl
+        .dump(&addr::dump(index))?
+        .iter()
+        .filter_map(|b| Addr::parse(b))
+        .filter(|a| !a.link_scope)
+        .collect())
+}

@@ -1,0 +1,46 @@
+//! One thin module per subcommand: validate, resolve names, ask `msg` for requests, hand them
+//! to `nl`, report.
+
+mod attach;
+mod bridge;
+mod generate;
+mod links;
+mod show;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command};
+use crate::nl::{self, Netlink};
+use crate::report::Out;
+
+/// What every command works with: an rtnetlink socket in the target namespace and the output.
+pub struct Ctx {
+    pub nl: Netlink,
+    pub out: Out,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Generate { dir } = &cli.command {
+        return generate::run(dir);
+    }
+    if let Some(ns) = &cli.netns {
+        nl::netns::enter(ns)?;
+    }
+    let mut ctx = Ctx {
+        nl: Netlink::route(cli.verbose)?,
+        out: Out {
+            quiet: cli.quiet,
+            json: cli.json,
+        },
+    };
+    match &cli.command {
+        Command::Bridge(cmd) => bridge::run(&mut ctx, cmd),
+        Command::Attach(args) => attach::attach(&mut ctx, args)
+            .with_context(|| format!("attach {} {}", args.iface, args.bridge)),
+        Command::Detach { iface } => {
+            attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
+        }
+        Command::Show => show::everything(&mut ctx),
+        Command::Generate { .. } => unreachable!("handled before entering the namespace"),
+    }
+}

@@ -1,0 +1,285 @@
+//! Links (network interfaces): RTM_NEWLINK / RTM_DELLINK / RTM_GETLINK with struct ifinfomsg.
+
+use super::attr::{AttrWriter, Attrs};
+use super::{AF_UNSPEC, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request};
+
+// include/uapi/linux/rtnetlink.h
+pub const RTM_NEWLINK: u16 = 16;
+pub const RTM_DELLINK: u16 = 17;
+pub const RTM_GETLINK: u16 = 18;
+pub const RTM_SETLINK: u16 = 19;
+
+// include/uapi/linux/if_link.h
+pub const IFLA_ADDRESS: u16 = 1;
+pub const IFLA_IFNAME: u16 = 3;
+pub const IFLA_MTU: u16 = 4;
+pub const IFLA_LINK: u16 = 5;
+pub const IFLA_MASTER: u16 = 10;
+pub const IFLA_PROTINFO: u16 = 12;
+pub const IFLA_OPERSTATE: u16 = 16;
+pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_INFO_KIND: u16 = 1;
+pub const IFLA_INFO_DATA: u16 = 2;
+pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
+pub const IFLA_INFO_SLAVE_DATA: u16 = 5;
+
+// include/uapi/linux/if.h
+pub const IFF_UP: u32 = 0x1;
+
+/// RFC 2863 operational states, as IFLA_OPERSTATE reports them.
+const OPER_STATES: [&str; 7] = [
+    "unknown",
+    "notpresent",
+    "down",
+    "lowerlayerdown",
+    "testing",
+    "dormant",
+    "up",
+];
+
+/// struct ifinfomsg: family, pad, type, index, flags, change.
+pub fn ifinfomsg(family: u8, index: u32, flags: u32, change: u32) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[0] = family;
+    h[4..8].copy_from_slice(&index.to_ne_bytes());
+    h[8..12].copy_from_slice(&flags.to_ne_bytes());
+    h[12..16].copy_from_slice(&change.to_ne_bytes());
+    h
+}
+
+/// What a new link is made with. `data` is the kind's own IFLA_INFO_DATA, built by the module
+/// that knows that kind (bridge, gretap, vxlan).
+#[derive(Debug, Default, Clone)]
+pub struct NewLink<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
+    pub up: bool,
+    pub data: Option<AttrWriter>,
+}
+
+/// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: never modifies a link that exists already.
+pub fn create(link: &NewLink) -> Request {
+    let up = if link.up { IFF_UP } else { 0 };
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, up, up));
+    w.str(IFLA_IFNAME, link.name);
+    if let Some(mtu) = link.mtu {
+        w.u32(IFLA_MTU, mtu);
+    }
+    if let Some(mac) = link.mac {
+        w.bytes(IFLA_ADDRESS, &mac);
+    }
+    w.nest(IFLA_LINKINFO, |info| {
+        // Without the NUL, as iproute2 sends it (the kernel's NLA_STRING takes either).
+        info.bytes(IFLA_INFO_KIND, link.kind.as_bytes());
+        if let Some(data) = &link.data {
+            info.bytes(IFLA_INFO_DATA, &data.clone().finish());
+        }
+    });
+    Request::new(
+        RTM_NEWLINK,
+        NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        w.finish(),
+        format!("create {} {}", link.kind, link.name),
+    )
+}
+
+/// Changes to an existing link, sent together in one RTM_NEWLINK.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LinkChange {
+    pub up: bool,
+    /// Some(0) releases the link from its master (`nomaster`).
+    pub master: Option<u32>,
+    pub mtu: Option<u32>,
+}
+
+pub fn change(index: u32, name: &str, c: LinkChange) -> Request {
+    let up = if c.up { IFF_UP } else { 0 };
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, up, up));
+    if let Some(mtu) = c.mtu {
+        w.u32(IFLA_MTU, mtu);
+    }
+    if let Some(master) = c.master {
+        w.u32(IFLA_MASTER, master);
+    }
+    Request::new(RTM_NEWLINK, NLM_F_ACK, w.finish(), format!("change {name}"))
+}
+
+pub fn delete(index: u32, name: &str) -> Request {
+    let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
+    Request::new(RTM_DELLINK, NLM_F_ACK, w.finish(), format!("delete {name}"))
+}
+
+/// RTM_GETLINK for one name: the kernel looks it up, no dump of every link.
+pub fn get(name: &str) -> Request {
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
+    w.str(IFLA_IFNAME, name);
+    Request::new(RTM_GETLINK, 0, w.finish(), format!("look up {name}"))
+}
+
+/// RTM_GETLINK for one index.
+pub fn get_index(index: u32) -> Request {
+    let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
+    Request::new(
+        RTM_GETLINK,
+        0,
+        w.finish(),
+        format!("look up interface {index}"),
+    )
+}
+
+pub fn dump() -> Request {
+    let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
+    Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list links")
+}
+
+/// A link as the kernel reports it. The kind-specific attributes stay raw for the module that
+/// knows how to read them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: String,
+    pub up: bool,
+    pub oper_state: &'static str,
+    pub mtu: u32,
+    pub mac: Option<[u8; 6]>,
+    pub master: Option<u32>,
+    /// The underlay device (IFLA_LINK), for veth peers and tunnels bound to a device.
+    pub link: Option<u32>,
+    pub kind: Option<String>,
+    pub info_data: Vec<u8>,
+    pub slave_kind: Option<String>,
+    pub slave_data: Vec<u8>,
+}
+
+impl Link {
+    /// Parses the body of an RTM_NEWLINK reply (ifinfomsg and attributes).
+    pub fn parse(body: &[u8]) -> Option<Link> {
+        let header = body.get(..16)?;
+        let attrs = Attrs(&body[16..]);
+        let mut link = Link {
+            index: u32::from_ne_bytes(header[4..8].try_into().ok()?),
+            up: u32::from_ne_bytes(header[8..12].try_into().ok()?) & IFF_UP != 0,
+            oper_state: "unknown",
+            ..Link::default()
+        };
+        for a in &attrs {
+            match a.kind {
+                IFLA_IFNAME => link.name = a.str()?.to_string(),
+                IFLA_MTU => link.mtu = a.u32()?,
+                IFLA_ADDRESS => link.mac = a.payload.try_into().ok(),
+                IFLA_MASTER => link.master = a.u32().filter(|&m| m != 0),
+                IFLA_LINK => link.link = a.u32().filter(|&l| l != 0 && l != link.index),
+                IFLA_OPERSTATE => {
+                    link.oper_state = OPER_STATES.get(a.u8()? as usize).unwrap_or(&"unknown")
+                }
+                IFLA_LINKINFO => link.read_linkinfo(a.nested()),
+                _ => {}
+            }
+        }
+        Some(link)
+    }
+
+    fn read_linkinfo(&mut self, info: Attrs) {
+        for a in &info {
+            match a.kind {
+                IFLA_INFO_KIND => self.kind = a.str().map(str::to_string),
+                IFLA_INFO_DATA => self.info_data = a.payload.to_vec(),
+                IFLA_INFO_SLAVE_KIND => self.slave_kind = a.str().map(str::to_string),
+                IFLA_INFO_SLAVE_DATA => self.slave_data = a.payload.to_vec(),
+                _ => {}
+            }
+        }
+    }
+
+    pub fn is_kind(&self, kind: &str) -> bool {
+        self.kind.as_deref() == Some(kind)
+    }
+
+    /// The words a user would use for what this link is: its kind, or "interface".
+    pub fn kind_name(&self) -> &str {
+        self.kind.as_deref().unwrap_or("interface")
+    }
+}
+
+/// `aa:bb:cc:dd:ee:ff`.
+pub fn format_mac(mac: &[u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msg::golden;
+
+    #[test]
+    fn set_up_matches_iproute2() {
+        let req = change(
+            4,
+            "br0",
+            LinkChange {
+                up: true,
+                ..Default::default()
+            },
+        );
+        golden::assert_matches(&req, include_str!("../../tests/golden/link-set-up.hex"));
+    }
+
+    #[test]
+    fn set_master_matches_iproute2() {
+        let req = change(
+            3,
+            "v0",
+            LinkChange {
+                master: Some(4),
+                ..Default::default()
+            },
+        );
+        golden::assert_matches(&req, include_str!("../../tests/golden/link-set-master.hex"));
+    }
+
+    #[test]
+    fn nomaster_matches_iproute2() {
+        let req = change(
+            3,
+            "v0",
+            LinkChange {
+                master: Some(0),
+                ..Default::default()
+            },
+        );
+        golden::assert_matches(
+            &req,
+            include_str!("../../tests/golden/link-set-nomaster.hex"),
+        );
+    }
+
+    #[test]
+    fn delete_matches_iproute2() {
+        golden::assert_matches(
+            &delete(4, "br0"),
+            include_str!("../../tests/golden/link-del.hex"),
+        );
+    }
+
+    #[test]
+    fn parse_reads_back_what_create_writes() {
+        let req = create(&NewLink {
+            name: "br0",
+            kind: "bridge",
+            mtu: Some(1450),
+            mac: Some([2, 0, 0, 0, 0, 1]),
+            up: true,
+            data: None,
+        });
+        let link = Link::parse(&req.body).expect("parse");
+        assert_eq!(link.name, "br0");
+        assert_eq!(link.mtu, 1450);
+        assert_eq!(link.mac, Some([2, 0, 0, 0, 0, 1]));
+        assert!(link.up && link.is_kind("bridge"));
+    }
+}

@@ -1,0 +1,77 @@
+//! Neighbour entries: RTM_NEWNEIGH with struct ndmsg. Two uses: an ARP entry for a DHCP client
+//! that cannot answer ARP yet, and a VXLAN device's forwarding entries (family AF_BRIDGE).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::attr::AttrWriter;
+use super::{AF_BRIDGE, AF_INET, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REPLACE, Request};
+
+// include/uapi/linux/rtnetlink.h
+pub const RTM_NEWNEIGH: u16 = 28;
+
+// include/uapi/linux/neighbour.h
+pub const NDA_DST: u16 = 1;
+pub const NDA_LLADDR: u16 = 2;
+pub const NUD_REACHABLE: u16 = 0x02;
+pub const NUD_NOARP: u16 = 0x40;
+pub const NUD_PERMANENT: u16 = 0x80;
+pub const NTF_SELF: u8 = 0x02;
+
+/// struct ndmsg: family, pad, pad, ifindex, state, flags, type.
+fn ndmsg(family: u8, index: u32, state: u16, flags: u8) -> [u8; 12] {
+    let mut h = [0u8; 12];
+    h[0] = family;
+    h[4..8].copy_from_slice(&index.to_ne_bytes());
+    h[8..10].copy_from_slice(&state.to_ne_bytes());
+    h[10] = flags;
+    h
+}
+
+/// `ip neigh replace IP lladdr MAC dev IFACE nud reachable`: lets a reply be unicast to a host
+/// that has no address yet and so cannot answer ARP.
+pub fn arp_replace(index: u32, ip: Ipv4Addr, mac: [u8; 6]) -> Request {
+    let mut w = AttrWriter::with_header(&ndmsg(AF_INET, index, NUD_REACHABLE, 0));
+    w.bytes(NDA_DST, &ip.octets()).bytes(NDA_LLADDR, &mac);
+    Request::new(
+        RTM_NEWNEIGH,
+        NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
+        w.finish(),
+        format!("add neighbour {ip}"),
+    )
+}
+
+/// `bridge fdb append 00:00:00:00:00:00 dst IP dev VXLAN`: one more remote that every broadcast,
+/// unknown unicast and multicast frame is copied to (head-end replication).
+pub fn fdb_append_flood(index: u32, dev: &str, dst: IpAddr) -> Request {
+    let state = NUD_NOARP | NUD_PERMANENT;
+    let mut w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, state, NTF_SELF));
+    w.bytes(NDA_LLADDR, &[0; 6]);
+    match dst {
+        IpAddr::V4(v4) => w.bytes(NDA_DST, &v4.octets()),
+        IpAddr::V6(v6) => w.bytes(NDA_DST, &v6.octets()),
+    };
+    Request::new(
+        RTM_NEWNEIGH,
+        NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
+        w.finish(),
+        format!("add remote {dst} to {dev}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msg::golden;
+
+    #[test]
+    fn fdb_append_matches_bridge_fdb_append() {
+        let req = fdb_append_flood(5, "vx0", "10.1.0.2".parse().unwrap());
+        golden::assert_matches(&req, include_str!("../../tests/golden/fdb-append.hex"));
+    }
+
+    #[test]
+    fn arp_replace_matches_ip_neigh_replace() {
+        let req = arp_replace(3, "10.9.0.50".parse().unwrap(), [2, 0, 0, 0, 0, 5]);
+        golden::assert_matches(&req, include_str!("../../tests/golden/neigh-replace.hex"));
+    }
+}

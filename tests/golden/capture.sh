@@ -1,0 +1,54 @@
+#!/bin/bash
+# Captures the netlink requests iproute2 sends, as golden bytes for the unit tests in src/msg/.
+# Each case runs in a fresh network namespace holding lo (ifindex 1), veth v1 (2) / v0 (3: the
+# kernel registers the peer first), bridge br0 (4) and vxlan vx0 (5), so interface indexes in the
+# captures are the same on every machine.
+# Capture works even where the kernel refuses the request (gretap, l2tp on a kernel without them).
+#
+#   tests/golden/capture.sh            rewrite every .hex file here
+#   tests/golden/capture.sh NAME       rewrite one
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# name | nlmsg_type to keep (the request itself, not ip's lookups) | command
+CASES=(
+  "bridge-add|RTM_NEWLINK|ip link add br1 type bridge"
+  "link-set-up|RTM_NEWLINK|ip link set br0 up"
+  "link-set-master|RTM_NEWLINK|ip link set v0 master br0"
+  "link-set-nomaster|RTM_NEWLINK|ip link set v0 nomaster"
+  "link-del|RTM_DELLINK|ip link del br0"
+  "addr-add|RTM_NEWADDR|ip addr add 10.9.0.1/24 dev br0"
+  "port-isolated-on|RTM_SETLINK|bridge link set dev v0 isolated on"
+  "fdb-append|RTM_NEWNEIGH|bridge fdb append 00:00:00:00:00:00 dst 10.1.0.2 dev vx0"
+  "neigh-replace|RTM_NEWNEIGH|ip neigh replace 10.9.0.50 lladdr 02:00:00:00:00:05 dev v0 nud reachable"
+)
+[ -f extra-cases.sh ] && source extra-cases.sh
+
+capture() {
+  local name=$1 type=$2 cmd=$3 ns="l2x-golden-$$"
+  ip netns add "$ns"
+  trap 'ip netns del "$ns" 2>/dev/null || true' RETURN
+  ip -n "$ns" link add v0 type veth peer name v1
+  ip -n "$ns" link add br0 type bridge
+  ip -n "$ns" link add vx0 type vxlan id 42 dstport 4789 local 10.1.0.1
+  local trace
+  trace=$(ip netns exec "$ns" strace -f -e trace=sendmsg -e write=all -o /dev/stdout $cmd 2>/dev/null || true)
+  {
+    echo "# $cmd"
+    echo "# captured by tests/golden/capture.sh with $(ip -V | head -1), $(strace -V | head -1), kernel $(uname -r)"
+    # strace prints the decoded call, then a hex dump of each buffer; keep the dump that follows
+    # the first call of the wanted message type.
+    echo "$trace" | awk -v t="nlmsg_type=$type," '
+      /sendmsg\(/ { keep = (!done && index($0, t) > 0); if (keep) done = 1; next }
+      keep && /^ \| [0-9a-f]+  / { line = substr($0, 11, 49); gsub(/  +/, " ", line); print line }'
+  } > "$name.hex"
+  grep -qv '^#' "$name.hex" || { echo "no $type request captured for: $cmd" >&2; return 1; }
+}
+
+for c in "${CASES[@]}"; do
+  IFS='|' read -r name type cmd <<<"$c"
+  if [ $# -eq 0 ] || [ "$1" = "$name" ]; then
+    capture "$name" "$type" "$cmd"
+    echo "captured $name"
+  fi
+done
