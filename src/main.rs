@@ -34,8 +34,14 @@ fn command_line_error(e: clap::Error) -> i32 {
         };
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid command line");
-    eprintln!("l2x: {}", first.trim_start_matches("error: "));
+    // clap's first paragraph, on one line: "the following required arguments were not
+    // provided: --bridge <BR>".
+    let first: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    eprintln!("l2x: {}", first.join(" ").trim_start_matches("error: "));
     if let Some(tip) = text.lines().find_map(|l| l.trim().strip_prefix("tip: ")) {
         eprintln!("hint: {tip}");
     } else {

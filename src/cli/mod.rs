@@ -2,12 +2,13 @@
 
 pub mod values;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnetwork::IpNetwork;
 
-pub use values::{IfName, Mac};
+pub use values::{Cookie, IfName, Mac};
 
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
@@ -35,6 +36,9 @@ pub enum Command {
     /// Create, delete and list bridges
     #[command(subcommand)]
     Bridge(BridgeCmd),
+    /// Create, delete and list the tunnels that join hosts' bridges
+    #[command(subcommand)]
+    Tunnel(TunnelCmd),
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
@@ -102,6 +106,133 @@ pub struct AttachArgs {
     pub isolated: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TunnelCmd {
+    /// Ethernet over GRE (ip link add ... type gretap); ip6gretap when the addresses are IPv6
+    #[command(after_long_help = IDEMPOTENT)]
+    Gretap(GretapArgs),
+    /// An L2TPv3 tunnel and its Ethernet session, whose interface is NAME (ip l2tp)
+    #[command(after_long_help = IDEMPOTENT)]
+    L2tp(L2tpArgs),
+    /// Unicast VXLAN: every --remote gets a copy of broadcast and unknown frames
+    #[command(after_long_help = IDEMPOTENT)]
+    Vxlan(VxlanArgs),
+    /// Delete a tunnel; for L2TP the session, and its tunnel when no session is left
+    Del {
+        /// The tunnel interface
+        name: IfName,
+    },
+    /// List tunnels with kind, endpoints, ids, MTU, state and bridge
+    #[command(after_long_help = TUNNEL_JSON)]
+    Show {
+        /// Only this tunnel
+        name: Option<IfName>,
+    },
+}
+
+/// What every tunnel command does with the device once it exists.
+#[derive(Debug, Args)]
+pub struct TunnelCommon {
+    /// The device's MTU (68-65535); without it the encapsulation's own fit is used and printed
+    #[arg(long, value_parser = clap::value_parser!(u32).range(68..=65535))]
+    pub mtu: Option<u32>,
+    /// Attach the tunnel to this bridge
+    #[arg(long, value_name = "BR")]
+    pub bridge: Option<IfName>,
+    /// With --bridge: mark the port isolated (split horizon for a full mesh)
+    #[arg(long, requires = "bridge")]
+    pub isolated: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GretapArgs {
+    /// The tunnel's interface name
+    pub name: IfName,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// The peer's underlay address (same family as --local)
+    #[arg(long)]
+    pub remote: IpAddr,
+    /// TTL of the outer packets (0 = inherit from the inner packet)
+    #[arg(long, default_value_t = 255)]
+    pub ttl: u8,
+    /// GRE key, for both directions (must match the peer's)
+    #[arg(long)]
+    pub key: Option<u32>,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum L2tpEncap {
+    /// L2TPv3 in UDP (ports --sport/--dport)
+    Udp,
+    /// L2TPv3 straight over IP (protocol 115)
+    Ip,
+}
+
+#[derive(Debug, Args)]
+pub struct L2tpArgs {
+    /// The session's interface name
+    pub name: IfName,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// The peer's underlay address (same family as --local)
+    #[arg(long)]
+    pub remote: IpAddr,
+    /// This end's tunnel id (1-4294967295)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tunnel_id: u32,
+    /// This end's session id (1-4294967295)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_id: u32,
+    /// The peer's tunnel id [default: --tunnel-id]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub peer_tunnel_id: Option<u32>,
+    /// The peer's session id [default: --session-id]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub peer_session_id: Option<u32>,
+    /// Encapsulation
+    #[arg(long, value_enum, default_value_t = L2tpEncap::Udp)]
+    pub encap: L2tpEncap,
+    /// UDP source port
+    #[arg(long, alias = "udp-sport", value_name = "PORT")]
+    pub sport: Option<u16>,
+    /// UDP destination port
+    #[arg(long, alias = "udp-dport", value_name = "PORT")]
+    pub dport: Option<u16>,
+    /// This end's cookie, 4 or 8 bytes in hex (the peer's --peer-cookie)
+    #[arg(long, value_parser = values::cookie)]
+    pub cookie: Option<Cookie>,
+    /// The cookie expected from the peer, 4 or 8 bytes in hex
+    #[arg(long, value_parser = values::cookie)]
+    pub peer_cookie: Option<Cookie>,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct VxlanArgs {
+    /// The tunnel's interface name
+    pub name: IfName,
+    /// VXLAN network identifier (0-16777215), the same on every host of the segment
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..1 << 24))]
+    pub vni: u32,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// A peer's underlay address (repeatable: one per other host)
+    #[arg(long, required = true)]
+    pub remote: Vec<IpAddr>,
+    /// UDP destination port (the kernel's own default would be 8472)
+    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT)]
+    pub dport: u16,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \
 command says `unchanged`. When it exists with other settings, the command fails (exit 1), names \
@@ -113,6 +244,14 @@ JSON (-j): {\"bridges\": [BRIDGE...]} where BRIDGE is {\"name\", \"ifindex\", \"
 ([\"10.0.5.1/24\", ...]), \"ports\" ([{\"name\", \"ifindex\", \"kind\", \"mtu\", \"state\" (STP port \
 state: \"forwarding\", ...), \"isolated\" (bool)}])}.";
 
+const TUNNEL_JSON: &str = "\
+JSON (-j): {\"tunnels\": [TUNNEL...]} where TUNNEL is {\"name\", \"kind\" (\"gretap\", \
+\"ip6gretap\", \"l2tp\", \"vxlan\"), \"local\", \"remotes\" ([address...]), \"key\" (gretap, or \
+null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or null), \"l2tp\" (null, or \
+{\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"encap\" (\"udp\" or \
+\"ip\"), \"sport\"}), \"mtu\", \"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" \
+(bool)}.";
+
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...]} with each section as its own show command prints it (see \
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...]} with each section as its own show command prints it (see \
 l2x-bridge-show(1)).";

@@ -84,6 +84,26 @@ pub fn cidr(s: &str) -> Result<IpNetwork, String> {
         .map_err(|e| format!("'{s}' is not an address with prefix length: {e}"))
 }
 
+/// An L2TPv3 cookie: 4 or 8 bytes, written in hex (`0102030405060708`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookie(pub Vec<u8>);
+
+pub fn cookie(s: &str) -> Result<Cookie, String> {
+    let hex = s.strip_prefix("0x").unwrap_or(s);
+    if hex.len() != 8 && hex.len() != 16 {
+        return Err(format!(
+            "a cookie is 4 or 8 bytes, written as 8 or 16 hex digits; '{s}' has {} digits",
+            hex.len()
+        ));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map(Cookie)
+        .map_err(|_| format!("'{s}' is not hex"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +141,15 @@ mod tests {
             "2:0:0:0:0:1",
         ] {
             assert!(bad.parse::<Mac>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_4_or_8_bytes_of_hex() {
+        assert_eq!(cookie("0a0b0c0d"), Ok(Cookie(vec![10, 11, 12, 13])));
+        assert_eq!(cookie("0x0102030405060708").map(|c| c.0.len()), Ok(8));
+        for bad in ["010203", "0102030405", "zz0b0c0d", ""] {
+            assert!(cookie(bad).is_err(), "{bad}");
         }
     }
 

@@ -6,6 +6,7 @@ mod bridge;
 mod generate;
 mod links;
 mod show;
+mod tunnel;
 
 use anyhow::{Context, Result};
 
@@ -17,6 +18,8 @@ use crate::report::Out;
 pub struct Ctx {
     pub nl: Netlink,
     pub out: Out,
+    /// `-v`: other sockets a command opens (generic netlink) print their requests too.
+    pub verbose: bool,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -32,9 +35,11 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet: cli.quiet,
             json: cli.json,
         },
+        verbose: cli.verbose,
     };
     match &cli.command {
         Command::Bridge(cmd) => bridge::run(&mut ctx, cmd),
+        Command::Tunnel(cmd) => tunnel::run(&mut ctx, cmd),
         Command::Attach(args) => attach::attach(&mut ctx, args)
             .with_context(|| format!("attach {} {}", args.iface, args.bridge)),
         Command::Detach { iface } => {
