@@ -3,10 +3,11 @@
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
-use super::{Ctx, links};
+use super::{Ctx, forwarding, links};
 use crate::cli::IfName;
+use crate::nl::Netlink;
 use crate::report::Hinted;
-use crate::show::{Overview, bridges};
+use crate::show::{Overview, bridges, nat};
 
 #[derive(Serialize)]
 struct Bridges {
@@ -26,9 +27,23 @@ pub fn bridges(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
     Ok(())
 }
 
+#[derive(Serialize)]
+struct Nat {
+    nat: nat::NatView,
+}
+
+pub fn nat(ctx: &mut Ctx) -> Result<()> {
+    let doc = Nat {
+        nat: collect_nat(ctx)?,
+    };
+    ctx.out.show(&doc, || nat::table(&doc.nat));
+    Ok(())
+}
+
 pub fn everything(ctx: &mut Ctx) -> Result<()> {
     let view = Overview {
         bridges: collect_bridges(ctx, None)?,
+        nat: collect_nat(ctx)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())
@@ -38,4 +53,10 @@ fn collect_bridges(ctx: &mut Ctx, only: Option<&str>) -> Result<Vec<bridges::Bri
     let all = links::all(&mut ctx.nl)?;
     let addrs = links::addresses(&mut ctx.nl, 0)?;
     Ok(bridges::collect(&all, &addrs, only))
+}
+
+fn collect_nat(ctx: &mut Ctx) -> Result<nat::NatView> {
+    let mut nf = Netlink::netfilter(ctx.verbose)?;
+    let now = super::nat::read(&mut nf)?;
+    Ok(nat::collect(&now.owned, forwarding::enabled()?))
 }

@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod bridge_port;
 pub mod link;
 pub mod neigh;
+pub mod nft;
 
 // include/uapi/linux/netlink.h
 pub const NLM_F_REQUEST: u16 = 0x01;
@@ -108,7 +109,7 @@ pub mod golden {
         );
     }
 
-    fn hex(bytes: &[u8]) -> String {
+    pub fn hex(bytes: &[u8]) -> String {
         bytes
             .chunks(16)
             .map(|c| {

@@ -2,6 +2,7 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod nat;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table};
@@ -11,11 +12,16 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
+    pub nat: nat::NatView,
 }
 
 impl Overview {
     pub fn table(&self) -> String {
-        format!("Bridges\n{}", bridges::table(&self.bridges))
+        format!(
+            "Bridges\n{}\nNAT\n{}",
+            bridges::table(&self.bridges),
+            nat::table(&self.nat)
+        )
     }
 }
 

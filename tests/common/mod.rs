@@ -98,12 +98,17 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        if let Ok(out) = Command::new("ip").args(["netns", "pids", &self.name]).output() {
+        if let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        {
             for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                 let _ = Command::new("kill").args(["-9", pid]).status();
             }
         }
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
@@ -126,8 +131,14 @@ impl Run {
         assert_eq!(self.code, code, "wrong exit status: {self:?}");
         let first = self.stderr.lines().next().unwrap_or_default();
         assert!(first.starts_with("l2x: "), "error line format: {self:?}");
-        assert!(self.stderr.contains(needle), "error should mention {needle:?}: {self:?}");
-        assert!(self.stdout.is_empty(), "nothing on stdout on failure: {self:?}");
+        assert!(
+            self.stderr.contains(needle),
+            "error should mention {needle:?}: {self:?}"
+        );
+        assert!(
+            self.stdout.is_empty(),
+            "nothing on stdout on failure: {self:?}"
+        );
         self
     }
 
