@@ -4,8 +4,23 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::Netns;
 use serde_json::Value;
+
+/// A namespace with IPv4 forwarding off. A new namespace copies the host's setting, which on
+/// a machine running Docker is on.
+fn router_ns(tag: &str) -> Netns {
+    let ns = Netns::new(tag);
+    sysctl(&ns, "net.ipv4.ip_forward=0");
+    ns
+}
+
+fn sysctl(ns: &Netns, setting: &str) {
+    let out = ns.exec("sysctl", &["-qw", setting]);
+    assert!(out.status.success(), "sysctl {setting} failed: {out:?}");
+}
 
 /// `nft ARGS` inside the namespace, which must succeed.
 fn nft(ns: &Netns, args: &[&str]) -> String {
@@ -95,8 +110,8 @@ fn uplink(ns: &Netns, name: &str) {
 
 #[test]
 fn table_equals_the_one_typed_nft_commands_make() {
-    let ours = Netns::new("nat-eq");
-    let typed = Netns::new("nat-eqnft");
+    let ours = router_ns("nat-eq");
+    let typed = router_ns("nat-eqnft");
     uplink(&ours, "up0");
     ours.l2x(&["nat", "masq", "--source", "10.0.5.0/24"]).ok();
     ours.l2x(&["nat", "masq", "--source", "10.0.16.0/20", "--out", "up0"])
@@ -124,7 +139,7 @@ fn table_equals_the_one_typed_nft_commands_make() {
 
 #[test]
 fn rerun_changes_nothing() {
-    let ns = Netns::new("nat-rerun");
+    let ns = router_ns("nat-rerun");
     let first = ns.l2x(&["nat", "masq", "--source", "10.0.5.0/24"]).ok();
     assert_eq!(
         first.stdout,
@@ -143,7 +158,7 @@ fn rerun_changes_nothing() {
 
 #[test]
 fn duplicates_and_drifted_chain_are_repaired() {
-    let ns = Netns::new("nat-repair");
+    let ns = router_ns("nat-repair");
     ns.l2x(&["nat", "masq", "--source", "10.0.5.0/24"]).ok();
     nft_script(
         &ns,
@@ -159,9 +174,37 @@ fn duplicates_and_drifted_chain_are_repaired() {
     assert_eq!(masquerade_rules(&ns), 1);
 }
 
+/// Four l2x at once, each adding its own rule: each reads the table, and the kernel refuses a
+/// commit computed from a ruleset another one has changed since, so no rule is lost.
+#[test]
+fn concurrent_runs_lose_no_rule() {
+    let ns = router_ns("nat-race");
+    let sources: Vec<String> = (1..=4).map(|i| format!("10.0.{i}.0/24")).collect();
+    let runs: Vec<_> = sources
+        .iter()
+        .map(|s| {
+            Command::new(env!("CARGO_BIN_EXE_l2x"))
+                .args(["-n", &ns.name, "nat", "masq", "--source", s])
+                .spawn()
+                .expect("spawn l2x")
+        })
+        .collect();
+    for mut run in runs {
+        assert!(run.wait().expect("wait for l2x").success());
+    }
+    let table = nft(&ns, &["list", "table", "ip", "l2x"]);
+    for s in &sources {
+        assert_eq!(
+            table.matches(&format!("ip saddr {s} ")).count(),
+            1,
+            "{table}"
+        );
+    }
+}
+
 #[test]
 fn del_removes_the_rule_then_the_table_and_leaves_forwarding() {
-    let ns = Netns::new("nat-del");
+    let ns = router_ns("nat-del");
     uplink(&ns, "up0");
     ns.l2x(&["nat", "masq", "--source", "10.0.5.0/24"]).ok();
     ns.l2x(&["nat", "masq", "--source", "10.0.5.0/24", "--out", "up0"])
@@ -194,7 +237,7 @@ fn del_removes_the_rule_then_the_table_and_leaves_forwarding() {
 
 #[test]
 fn other_tables_stay_byte_for_byte_the_same() {
-    let ns = Netns::new("nat-foreign");
+    let ns = router_ns("nat-foreign");
     nft_script(
         &ns,
         r#"
@@ -222,7 +265,7 @@ fn other_tables_stay_byte_for_byte_the_same() {
 
 #[test]
 fn a_forward_chain_that_drops_gets_a_warning() {
-    let ns = Netns::new("nat-docker");
+    let ns = router_ns("nat-docker");
     nft_script(
         &ns,
         r#"
@@ -249,7 +292,7 @@ fn a_forward_chain_that_drops_gets_a_warning() {
 
 #[test]
 fn host_cidr_is_normalised_with_a_note() {
-    let ns = Netns::new("nat-host");
+    let ns = router_ns("nat-host");
     let run = ns.l2x(&["nat", "masq", "--source", "10.0.5.1/24"]).ok();
     assert_eq!(
         run.stdout,
@@ -265,7 +308,7 @@ fn host_cidr_is_normalised_with_a_note() {
 
 #[test]
 fn show_has_a_nat_section() {
-    let ns = Netns::new("nat-show");
+    let ns = router_ns("nat-show");
     let empty = ns.l2x(&["-j", "show"]).ok().json();
     assert_eq!(empty["nat"]["rules"], serde_json::json!([]));
     ns.l2x(&["nat", "masq", "--source", "10.0.5.0/24"]).ok();
@@ -284,7 +327,7 @@ fn show_has_a_nat_section() {
 /// forwarding as it was.
 #[test]
 fn bad_input_is_refused_without_residue() {
-    let ns = Netns::new("nat-bad");
+    let ns = router_ns("nat-bad");
     let forwarding_before = forwarding(&ns);
     let cases: &[(&[&str], i32, &str)] = &[
         (
@@ -339,9 +382,29 @@ fn bad_input_is_refused_without_residue() {
     }
 }
 
+/// When forwarding cannot be turned on (/proc/sys read-only, as in many containers), the rule
+/// that was just added is taken away again. The read-only mount is made in a mount namespace
+/// of the test's own.
+#[test]
+fn failing_to_turn_on_forwarding_leaves_no_rule() {
+    let ns = router_ns("nat-ro");
+    let script = format!(
+        "mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && \
+         exec {} -n {} nat masq --source 10.0.5.0/24",
+        env!("CARGO_BIN_EXE_l2x"),
+        ns.name
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c", &script]);
+    let run = common::l2x_cmd(&mut cmd).fails(1, "cannot turn on IPv4 forwarding");
+    assert!(run.stderr.contains("Read-only file system"), "{run:?}");
+    assert!(l2x_table(&ns).is_empty());
+    assert_eq!(forwarding(&ns), "0");
+}
+
 #[test]
 fn a_table_l2x_with_foreign_rules_is_left_alone() {
-    let ns = Netns::new("nat-theirs");
+    let ns = router_ns("nat-theirs");
     nft_script(
         &ns,
         r#"
@@ -368,7 +431,7 @@ fn a_table_l2x_with_foreign_rules_is_left_alone() {
 /// containers' network: only masquerade makes the replies find their way.
 #[test]
 fn a_container_behind_the_router_reaches_the_internet() {
-    let router = Netns::new("nat-r");
+    let router = router_ns("nat-r");
     let container = Netns::new("nat-c");
     let internet = Netns::new("nat-i");
     router.ip(&["link", "add", "rc0", "type", "veth", "peer", "name", "c0"]);
@@ -404,7 +467,7 @@ fn a_container_behind_the_router_reaches_the_internet() {
     };
 
     // Forwarding on but no masquerade: the request gets there, the reply has no way back.
-    router.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
+    sysctl(&router, "net.ipv4.ip_forward=1");
     assert!(!ping(), "reached the internet without masquerade");
     assert_eq!(counters(&internet), [0, 1]);
 

@@ -7,6 +7,7 @@ use ipnetwork::Ipv4Network;
 
 use super::{Ctx, forwarding, links, show};
 use crate::cli::{NatArgs, NatCmd};
+use crate::msg::nft::batch;
 use crate::msg::nft::chain::{self, Chain};
 use crate::msg::nft::family_name;
 use crate::msg::nft::nat::{self, Masquerade, Owned};
@@ -49,27 +50,26 @@ fn masq(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
         links::require(&mut ctx.nl, out)?;
     }
     let mut nf = Netlink::netfilter(ctx.verbose)?;
-    let now = read(&mut nf)?;
-    let before = masquerades(&now.owned)?;
-    let mut wanted = before.clone();
-    if !wanted.contains(&rule) {
-        wanted.push(rule.clone());
-    }
-    let rewrite = !now.owned.holds_exactly(&wanted);
-    if rewrite {
-        nf.batch(&nat::rewrite(&wanted))?;
-    }
+    let change = commit(&mut nf, |before| {
+        let mut wanted = before.to_vec();
+        if !wanted.contains(&rule) {
+            wanted.push(rule.clone());
+        }
+        Ok(wanted)
+    })?;
     let forwarding = match forwarding::enable() {
         Ok(turned_on) => turned_on,
         Err(e) => {
-            // Leave the table as it was: a failed command changes nothing.
-            if rewrite {
-                nf.batch(&nat::rewrite(&before)).ok();
+            // Put the table back as it was: a failed command changes nothing.
+            if change.sent {
+                generation(&mut nf)
+                    .and_then(|g| Ok(nf.batch(&nat::rewrite(g, &change.before))?))
+                    .ok();
             }
             return Err(e);
         }
     };
-    let what = match (before.contains(&rule), rewrite) {
+    let what = match (change.before.contains(&rule), change.sent) {
         (false, _) => "masquerade added",
         (true, false) => "unchanged",
         (true, true) => "unchanged (table ip l2x repaired)",
@@ -82,8 +82,8 @@ fn masq(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
         "unchanged (enabled)"
     };
     ctx.out.changed("forwarding", state);
-    for c in now.chains.iter().filter(|c| c.drops_forwarded_ipv4()) {
-        warn_forward_drop(ctx, c, &now.chains, rule.source);
+    for c in change.chains.iter().filter(|c| c.drops_forwarded_ipv4()) {
+        warn_forward_drop(ctx, c, &change.chains, rule.source);
     }
     Ok(())
 }
@@ -91,19 +91,19 @@ fn masq(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
 fn del(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
     let rule = masquerade(args);
     let mut nf = Netlink::netfilter(ctx.verbose)?;
-    let before = masquerades(&read(&mut nf)?.owned)?;
-    if !before.contains(&rule) {
-        return Err(anyhow!(Hinted::new(
-            format!("no masquerade rule for {rule}"),
-            "`l2x nat show` lists the rules l2x owns",
-        )));
-    }
-    let wanted: Vec<Masquerade> = before.into_iter().filter(|m| *m != rule).collect();
-    nf.batch(&nat::rewrite(&wanted))?;
+    let change = commit(&mut nf, |before| {
+        if !before.contains(&rule) {
+            return Err(anyhow!(Hinted::new(
+                format!("no masquerade rule for {rule}"),
+                "`l2x nat show` lists the rules l2x owns",
+            )));
+        }
+        Ok(before.iter().filter(|m| **m != rule).cloned().collect())
+    })?;
     ctx.out
         .changed(&format!("nat {rule}"), "masquerade deleted");
     note_normalised(ctx, args.source, rule.source);
-    if wanted.is_empty() {
+    if change.wanted.is_empty() {
         ctx.out.changed("table ip l2x", "deleted (no rules left)");
     }
     let state = if forwarding::enabled()? {
@@ -113,6 +113,57 @@ fn del(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
     };
     ctx.out.changed("forwarding", state);
     Ok(())
+}
+
+/// A change made to table ip l2x: the masquerades before and after, whether a batch was sent,
+/// and every chain of the ruleset as read for it.
+struct Change {
+    before: Vec<Masquerade>,
+    wanted: Vec<Masquerade>,
+    sent: bool,
+    chains: Vec<Chain>,
+}
+
+/// How often a change is computed again because someone else committed in between.
+const ATTEMPTS: usize = 5;
+
+/// Reads the generation and table ip l2x, asks `want` for the masquerades the table should
+/// hold, and commits them on that generation unless the table holds them already. When the
+/// ruleset changed in between (ERESTART) it starts over from a fresh read, so a concurrent
+/// change (another l2x, nft, Docker) is never overwritten by a stale one.
+fn commit(
+    nf: &mut Netlink,
+    want: impl Fn(&[Masquerade]) -> Result<Vec<Masquerade>>,
+) -> Result<Change> {
+    for _ in 0..ATTEMPTS {
+        let generation = generation(nf)?;
+        let now = read(nf)?;
+        let before = masquerades(&now.owned)?;
+        let wanted = want(&before)?;
+        let sent = !now.owned.holds_exactly(&wanted);
+        if sent {
+            match nf.batch(&nat::rewrite(generation, &wanted)) {
+                Err(e) if e.errno == libc::ERESTART => continue,
+                result => result?,
+            }
+        }
+        let chains = now.chains;
+        return Ok(Change {
+            before,
+            wanted,
+            sent,
+            chains,
+        });
+    }
+    Err(anyhow!(
+        "the ruleset kept changing while l2x was updating table ip l2x; try again"
+    ))
+}
+
+fn generation(nf: &mut Netlink) -> Result<u32> {
+    nf.get(&batch::get_generation())?
+        .and_then(|body| batch::parse_generation(&body))
+        .ok_or_else(|| anyhow!("the kernel did not say the ruleset generation"))
 }
 
 /// The rule the arguments describe, its source with the host bits cleared.

@@ -5,7 +5,8 @@
 //! Every change rewrites the whole table in one batch (add table, delete table, add table,
 //! chain, every rule) instead of appending or deleting single rules by handle:
 //! - masq and del are the same operation, "make the table hold exactly this list";
-//! - the batch carries no handle read earlier, so nothing it names can have gone stale;
+//! - the batch names no rule handle, only the ruleset generation the table was read at, so
+//!   the kernel refuses it whole if anything changed since (see `batch`);
 //! - whatever drifted (a chain priority changed by hand, a rule added twice) comes back to what
 //!   l2x describes, and the kernel swaps old table for new atomically: a packet sees one or the
 //!   other, never a table without its rules.
@@ -15,11 +16,12 @@ use std::net::Ipv4Addr;
 
 use ipnetwork::Ipv4Network;
 
+use super::batch::batch;
 use super::chain::{self, Base, Chain, NF_ACCEPT, NF_INET_POST_ROUTING};
 use super::expr::{Expr, NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_OIFNAME, NFT_PAYLOAD_NETWORK_HEADER};
 use super::rule::{self, Rule};
-use super::{NFPROTO_IPV4, batch, table};
-use crate::msg::Request;
+use super::{NFPROTO_IPV4, table};
+use crate::msg::{Feature, Request};
 
 pub const FAMILY: u8 = NFPROTO_IPV4;
 pub const TABLE: &str = "l2x";
@@ -32,6 +34,16 @@ const IPV4_SADDR: u32 = 12;
 const IPV4_DADDR: u32 = 16;
 // include/uapi/linux/if.h: oifname is compared over the whole name buffer.
 const IFNAMSIZ: usize = 16;
+
+/// What the chain and the rule need beyond nf_tables itself, named when the kernel lacks it.
+const NAT_CHAIN: Feature = Feature {
+    name: "nftables nat",
+    module: "nft_chain_nat",
+};
+const MASQ: Feature = Feature {
+    name: "nftables masquerade",
+    module: "nft_masq",
+};
 
 /// The chain l2x makes: `type nat hook postrouting priority 100; policy accept;`.
 pub fn base() -> Base {
@@ -156,18 +168,19 @@ fn source_of(exprs: &[Expr]) -> Option<Ipv4Network> {
 }
 
 /// The batch that makes table ip l2x hold exactly `rules`, in this order, or removes the table
-/// when there are none. The first add makes sure the delete has a table to delete.
-pub fn rewrite(rules: &[Masquerade]) -> Vec<Request> {
+/// when there are none; refused if the ruleset is no longer at `generation`. The first add
+/// makes sure the delete has a table to delete.
+pub fn rewrite(generation: u32, rules: &[Masquerade]) -> Vec<Request> {
     let mut changes = vec![table::add(FAMILY, TABLE), table::delete(FAMILY, TABLE)];
     if !rules.is_empty() {
         changes.push(table::add(FAMILY, TABLE));
-        changes.push(chain::add(FAMILY, TABLE, CHAIN, &base()));
+        changes.push(chain::add(FAMILY, TABLE, CHAIN, &base()).needing(NAT_CHAIN));
         for r in rules {
             let what = format!("add rule masquerade {r}");
-            changes.push(rule::append(FAMILY, TABLE, CHAIN, &r.exprs(), what));
+            changes.push(rule::append(FAMILY, TABLE, CHAIN, &r.exprs(), what).needing(MASQ));
         }
     }
-    batch(changes)
+    batch(generation, changes)
 }
 
 /// The rules of table ip l2x.
@@ -241,6 +254,9 @@ mod tests {
     use crate::msg::nft::golden;
     use crate::msg::nft::{NFT_MSG_NEWCHAIN, NFT_MSG_NEWRULE, msg_type};
 
+    /// Any generation: the golden comparison leaves it out, nft 1.0.6 sends none.
+    const GEN: u32 = 7;
+
     fn masq(source: &str, out: Option<&str>) -> Masquerade {
         Masquerade {
             source: source.parse().unwrap(),
@@ -251,7 +267,7 @@ mod tests {
     #[test]
     fn one_rule_matches_nft() {
         golden::assert_batch_matches(
-            &rewrite(&[masq("10.0.5.0/24", None)]),
+            &rewrite(GEN, &[masq("10.0.5.0/24", None)]),
             include_str!("../../../tests/golden/nft-rewrite-one.hex"),
         );
     }
@@ -259,7 +275,10 @@ mod tests {
     #[test]
     fn unaligned_prefix_and_interface_match_nft() {
         golden::assert_batch_matches(
-            &rewrite(&[masq("10.0.5.0/24", None), masq("10.0.16.0/20", Some("up0"))]),
+            &rewrite(
+                GEN,
+                &[masq("10.0.5.0/24", None), masq("10.0.16.0/20", Some("up0"))],
+            ),
             include_str!("../../../tests/golden/nft-rewrite-two.hex"),
         );
     }
@@ -267,7 +286,7 @@ mod tests {
     #[test]
     fn no_rules_removes_the_table() {
         golden::assert_batch_matches(
-            &rewrite(&[]),
+            &rewrite(GEN, &[]),
             include_str!("../../../tests/golden/nft-remove.hex"),
         );
     }
