@@ -145,7 +145,8 @@ Adds the rule `ip saddr CIDR ip daddr != CIDR [oifname IFACE] masquerade` to cha
 (type nat hook postrouting priority 100) of table ip l2x, then writes 1 to \
 /proc/sys/net/ipv4/ip_forward. `nft list ruleset` shows the rule as if typed with nft.
 
-Table ip l2x belongs to l2x: each change rewrites it whole in one atomic nf_tables batch, and no \
+Table ip l2x belongs to l2x: each change rewrites it whole in one atomic nf_tables batch, which \
+the kernel refuses if the ruleset changed since l2x read it (l2x then reads it again), and no \
 other table is ever touched. A table ip l2x holding rules or chains l2x did not write is left \
 alone and the command fails.
 

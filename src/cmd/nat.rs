@@ -62,9 +62,7 @@ fn masq(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
         Err(e) => {
             // Put the table back as it was: a failed command changes nothing.
             if change.sent {
-                generation(&mut nf)
-                    .and_then(|g| Ok(nf.batch(&nat::rewrite(g, &change.before))?))
-                    .ok();
+                commit(&mut nf, |_| Ok(change.before.clone())).ok();
             }
             return Err(e);
         }
@@ -198,8 +196,9 @@ fn masquerades(owned: &Owned) -> Result<Vec<Masquerade>> {
     )))
 }
 
-/// Another table drops forwarded packets by default (Docker's FORWARD chain does): the
-/// masqueraded traffic never reaches table ip l2x unless that chain accepts it first.
+/// Another table drops forwarded packets by default (Docker's FORWARD chain does): the forward
+/// hook comes before postrouting, so the traffic never reaches table ip l2x unless that chain
+/// accepts it first.
 fn warn_forward_drop(ctx: &Ctx, drop: &Chain, all: &[Chain], source: Ipv4Network) {
     let family = family_name(drop.family);
     let table = format!("{family} {}", drop.table);
