@@ -64,6 +64,14 @@ impl Netns {
             .success()
     }
 
+    /// Every link's `ip -d -j link show` object without the bridge timers that tick by
+    /// themselves: equal snapshots mean nothing was changed.
+    pub fn snapshot(&self) -> Value {
+        let mut links = self.ip_json(&["-d", "link", "show"]);
+        strip_timers(&mut links);
+        links
+    }
+
     /// Names of every link in the namespace, for "nothing was left behind" checks.
     pub fn link_names(&self) -> Vec<String> {
         self.ip_json(&["link", "show"])
@@ -168,6 +176,17 @@ pub fn run_ok(prog: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn strip_timers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|k, _| !k.ends_with("_timer"));
+            map.values_mut().for_each(strip_timers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_timers),
+        _ => {}
+    }
 }
 
 fn parse_json(text: &str) -> Value {
