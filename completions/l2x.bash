@@ -31,6 +31,9 @@ _l2x() {
             l2x,help)
                 cmd="l2x__subcmd__help"
                 ;;
+            l2x,nat)
+                cmd="l2x__subcmd__nat"
+                ;;
             l2x,show)
                 cmd="l2x__subcmd__show"
                 ;;
@@ -76,6 +79,9 @@ _l2x() {
             l2x__subcmd__help,help)
                 cmd="l2x__subcmd__help__subcmd__help"
                 ;;
+            l2x__subcmd__help,nat)
+                cmd="l2x__subcmd__help__subcmd__nat"
+                ;;
             l2x__subcmd__help,show)
                 cmd="l2x__subcmd__help__subcmd__show"
                 ;;
@@ -91,6 +97,15 @@ _l2x() {
             l2x__subcmd__help__subcmd__bridge,show)
                 cmd="l2x__subcmd__help__subcmd__bridge__subcmd__show"
                 ;;
+            l2x__subcmd__help__subcmd__nat,del)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__del"
+                ;;
+            l2x__subcmd__help__subcmd__nat,masq)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__masq"
+                ;;
+            l2x__subcmd__help__subcmd__nat,show)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__show"
+                ;;
             l2x__subcmd__help__subcmd__tunnel,del)
                 cmd="l2x__subcmd__help__subcmd__tunnel__subcmd__del"
                 ;;
@@ -105,6 +120,30 @@ _l2x() {
                 ;;
             l2x__subcmd__help__subcmd__tunnel,vxlan)
                 cmd="l2x__subcmd__help__subcmd__tunnel__subcmd__vxlan"
+                ;;
+            l2x__subcmd__nat,del)
+                cmd="l2x__subcmd__nat__subcmd__del"
+                ;;
+            l2x__subcmd__nat,help)
+                cmd="l2x__subcmd__nat__subcmd__help"
+                ;;
+            l2x__subcmd__nat,masq)
+                cmd="l2x__subcmd__nat__subcmd__masq"
+                ;;
+            l2x__subcmd__nat,show)
+                cmd="l2x__subcmd__nat__subcmd__show"
+                ;;
+            l2x__subcmd__nat__subcmd__help,del)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__del"
+                ;;
+            l2x__subcmd__nat__subcmd__help,help)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__help"
+                ;;
+            l2x__subcmd__nat__subcmd__help,masq)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__masq"
+                ;;
+            l2x__subcmd__nat__subcmd__help,show)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__show"
                 ;;
             l2x__subcmd__tunnel,del)
                 cmd="l2x__subcmd__tunnel__subcmd__del"
@@ -149,7 +188,7 @@ _l2x() {
 
     case "${cmd}" in
         l2x)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach show generate help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat show generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,7 +446,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help)
-            opts="bridge tunnel attach detach show generate help"
+            opts="bridge tunnel attach detach nat show generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -532,6 +571,62 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__help__subcmd__nat)
+            opts="masq del show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__del)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__masq)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -623,6 +718,180 @@ _l2x() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat)
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version masq del show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__del)
+            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help)
+            opts="masq del show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__del)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__masq)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__masq)
+            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__show)
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ipnetwork::IpNetwork;
+use ipnetwork::{IpNetwork, Ipv4Network};
 
 pub use values::{Cookie, IfName, Mac};
 
@@ -46,6 +46,9 @@ pub enum Command {
         /// The bridge port to release
         iface: IfName,
     },
+    /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
+    #[command(subcommand)]
+    Nat(NatCmd),
     /// Everything l2x manages, in one view
     #[command(after_long_help = SHOW_JSON)]
     Show,
@@ -233,6 +236,30 @@ pub struct VxlanArgs {
     pub common: TunnelCommon,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum NatCmd {
+    /// Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding
+    #[command(after_long_help = NAT_MASQ)]
+    Masq(NatArgs),
+    /// Remove a masquerade rule; IPv4 forwarding is left as it is
+    #[command(after_long_help = NAT_DEL)]
+    Del(NatArgs),
+    /// List the masquerade rules l2x owns, and whether IPv4 forwarding is on
+    #[command(after_long_help = NAT_JSON)]
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct NatArgs {
+    /// The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host
+    /// bits are cleared
+    #[arg(long, value_name = "CIDR", value_parser = values::ipv4_cidr)]
+    pub source: Ipv4Network,
+    /// Only traffic leaving by this interface (default: any interface)
+    #[arg(long, value_name = "IFACE")]
+    pub out: Option<IfName>,
+}
+
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \
 command says `unchanged`. When it exists with other settings, the command fails (exit 1), names \
@@ -252,6 +279,32 @@ null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or null), \
 \"ip\"), \"sport\"}), \"mtu\", \"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" \
 (bool)}.";
 
+const NAT_MASQ: &str = "\
+Adds the rule `ip saddr CIDR ip daddr != CIDR [oifname IFACE] masquerade` to chain postrouting \
+(type nat hook postrouting priority 100) of table ip l2x, then writes 1 to \
+/proc/sys/net/ipv4/ip_forward. `nft list ruleset` shows the rule as if typed with nft.
+
+Table ip l2x belongs to l2x: each change rewrites it whole in one atomic nf_tables batch, which \
+the kernel refuses if the ruleset changed since l2x read it (l2x then reads it again), and no \
+other table is ever touched. A table ip l2x holding rules or chains l2x did not write is left \
+alone and the command fails.
+
+Safe to re-run: when the rule exists, nothing changes and the command says `unchanged`. A rule \
+is one source and one --out; the same source with another --out is another rule.
+
+When another table has a chain on the forward hook whose policy is drop (Docker's FORWARD \
+chain is one), forwarded packets are dropped there whatever table ip l2x says: a warning names \
+the chain and the rules that would let the network's traffic through.";
+
+const NAT_DEL: &str = "\
+Removes the rule with this source and --out (none means the rule for any interface); the \
+table goes with its last rule. Fails (exit 1) when there is no such rule.";
+
+const NAT_JSON: &str = "\
+JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forward is 1), \
+\"rules\": [{\"source\" (\"10.0.5.0/24\"), \"out\" (interface name, or null for any), \
+\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
+
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"tunnels\": [...]} with each section as its own show command prints it (see \
-l2x-bridge-show(1)).";
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}} with each section as its own \
+show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), l2x-nat-show(1)).";

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ipnetwork::IpNetwork;
+use ipnetwork::{IpNetwork, Ipv4Network};
 
 /// An interface name the kernel will accept: 1-15 bytes, no `/`, `:` or whitespace, not `.`
 /// or `..` (the kernel's dev_valid_name()).
@@ -104,6 +104,22 @@ pub fn cookie(s: &str) -> Result<Cookie, String> {
         .map_err(|_| format!("'{s}' is not hex"))
 }
 
+/// An IPv4 network to masquerade, `10.0.5.0/24`. Host bits are allowed here (the command
+/// clears them and says so); /0 is refused, as nothing would lie outside it.
+pub fn ipv4_cidr(s: &str) -> Result<Ipv4Network, String> {
+    match cidr(s)? {
+        IpNetwork::V6(_) => Err(format!(
+            "{s} is IPv6: IPv6 masquerade is not supported yet (give an IPv4 network such as \
+             10.0.5.0/24)"
+        )),
+        IpNetwork::V4(net) if net.prefix() == 0 => Err(format!(
+            "{s} covers every address, so no destination lies outside it (give the \
+             containers' network, such as 10.0.5.0/24)"
+        )),
+        IpNetwork::V4(net) => Ok(net),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +176,22 @@ mod tests {
         assert!(cidr("10.0.5.1").is_err());
         assert!(cidr("10.0.5.1/33").is_err());
         assert!(cidr("10.0.5/24").is_err());
+    }
+
+    #[test]
+    fn masquerade_sources_are_ipv4_networks() {
+        assert_eq!(ipv4_cidr("10.0.5.1/24").unwrap().prefix(), 24);
+        assert!(ipv4_cidr("10.0.0.0/20").is_ok());
+        assert!(
+            ipv4_cidr("2001:db8::/64")
+                .unwrap_err()
+                .contains("not supported yet")
+        );
+        assert!(
+            ipv4_cidr("0.0.0.0/0")
+                .unwrap_err()
+                .contains("every address")
+        );
+        assert!(ipv4_cidr("10.0.5.0").is_err());
     }
 }

@@ -76,12 +76,17 @@ pub fn attach_port(
     };
     ctx.nl.ack(&link::change(port.index, &port.name, enslave))?;
     let isolate = || bridge_port::set_isolated(port.index, &port.name, true);
-    if let Err(e) = isolated.then(isolate).map_or(Ok(()), |req| ctx.nl.ack(&req)) {
+    if let Err(e) = isolated
+        .then(isolate)
+        .map_or(Ok(()), |req| ctx.nl.ack(&req))
+    {
         let release = LinkChange {
             master: Some(0),
             ..LinkChange::default()
         };
-        ctx.nl.ack(&link::change(port.index, &port.name, release)).ok();
+        ctx.nl
+            .ack(&link::change(port.index, &port.name, release))
+            .ok();
         return Err(e.into());
     }
     let after = links::find_index(&mut ctx.nl, bridge.index)?.map_or(bridge.mtu, |b| b.mtu);

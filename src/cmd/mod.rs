@@ -3,8 +3,10 @@
 
 mod attach;
 mod bridge;
+mod forwarding;
 mod generate;
 mod links;
+mod nat;
 mod show;
 mod tunnel;
 
@@ -15,6 +17,7 @@ use crate::nl::{self, Netlink};
 use crate::report::Out;
 
 /// What every command works with: an rtnetlink socket in the target namespace and the output.
+/// Commands that need another netlink family open it themselves, `verbose` as given.
 pub struct Ctx {
     pub nl: Netlink,
     pub out: Out,
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Detach { iface } => {
             attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
         }
+        Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),
     }

@@ -3,13 +3,14 @@
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
-use super::{Ctx, links, tunnel};
+use super::{Ctx, forwarding, links, tunnel};
 use crate::cli::IfName;
 use crate::msg::link::Link;
 use crate::msg::{gretap, vxlan};
+use crate::nl::Netlink;
 use crate::report::Hinted;
 use crate::show::tunnels::{self, TunnelView};
-use crate::show::{Overview, bridges};
+use crate::show::{Overview, bridges, nat};
 
 #[derive(Serialize)]
 struct Bridges {
@@ -43,11 +44,25 @@ pub fn tunnels(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
     Ok(())
 }
 
+#[derive(Serialize)]
+struct Nat {
+    nat: nat::NatView,
+}
+
+pub fn nat(ctx: &mut Ctx) -> Result<()> {
+    let doc = Nat {
+        nat: collect_nat(ctx)?,
+    };
+    ctx.out.show(&doc, || nat::table(&doc.nat));
+    Ok(())
+}
+
 pub fn everything(ctx: &mut Ctx) -> Result<()> {
     let all = links::all(&mut ctx.nl)?;
     let view = Overview {
         bridges: collect_bridges(ctx, &all, None)?,
         tunnels: collect_tunnels(ctx, &all, None)?,
+        nat: collect_nat(ctx)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())
@@ -112,4 +127,10 @@ fn collect_tunnels(ctx: &mut Ctx, all: &[Link], only: Option<&str>) -> Result<Ve
         views.push(v);
     }
     Ok(views)
+}
+
+fn collect_nat(ctx: &mut Ctx) -> Result<nat::NatView> {
+    let mut nf = Netlink::netfilter(ctx.verbose)?;
+    let now = super::nat::read(&mut nf)?;
+    Ok(nat::collect(&now.owned, forwarding::enabled()?))
 }

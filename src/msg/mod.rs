@@ -14,6 +14,7 @@ pub mod gretap;
 pub mod l2tp;
 pub mod link;
 pub mod neigh;
+pub mod nft;
 pub mod route;
 pub mod vxlan;
 
@@ -132,7 +133,7 @@ pub mod golden {
         );
     }
 
-    fn hex(bytes: &[u8]) -> String {
+    pub fn hex(bytes: &[u8]) -> String {
         bytes
             .chunks(16)
             .map(|c| {

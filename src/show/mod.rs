@@ -2,6 +2,7 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod nat;
 pub mod tunnels;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
@@ -13,14 +14,16 @@ use serde::Serialize;
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
     pub tunnels: Vec<tunnels::TunnelView>,
+    pub nat: nat::NatView,
 }
 
 impl Overview {
     pub fn table(&self) -> String {
         format!(
-            "Bridges\n{}\nTunnels\n{}",
+            "Bridges\n{}\nTunnels\n{}\nNAT\n{}",
             bridges::table(&self.bridges),
-            tunnels::table(&self.tunnels)
+            tunnels::table(&self.tunnels),
+            nat::table(&self.nat)
         )
     }
 }
