@@ -85,16 +85,17 @@ fn collect_bridges(
 }
 
 fn collect_tunnels(ctx: &mut Ctx, all: &[Link], only: Option<&str>) -> Result<Vec<TunnelView>> {
-    let chosen: Vec<&Link> = all
-        .iter()
-        .filter(|l| tunnel::is_tunnel(l) && only.is_none_or(|n| l.name == n))
-        .collect();
-    // Only ask the L2TP family when an L2TP interface exists: the kernel may have none.
-    let l2tp = if chosen.iter().any(|l| l.is_kind("l2tp")) {
+    // Only ask the L2TP family when some interface has no link kind, as a session's has not.
+    let l2tp = if all.iter().any(|l| l.kind.is_none() && l.name != "lo") {
         tunnel::l2tp_views(ctx)?
     } else {
         Vec::new()
     };
+    let l2tp_names: Vec<String> = l2tp.iter().map(|(name, _)| name.clone()).collect();
+    let chosen: Vec<&Link> = all
+        .iter()
+        .filter(|l| tunnel::is_tunnel(l, &l2tp_names) && only.is_none_or(|n| l.name == n))
+        .collect();
     let mut views = Vec::new();
     for link in chosen {
         let bridge = link.master.and_then(|m| all.iter().find(|b| b.index == m));
@@ -108,9 +109,10 @@ fn collect_tunnels(ctx: &mut Ctx, all: &[Link], only: Option<&str>) -> Result<Ve
                 let remotes = tunnel::vxlan_remotes(ctx, link.index)?;
                 v.remotes = remotes.iter().map(ToString::to_string).collect();
             }
-            Some("l2tp") => {
+            None => {
                 let found = l2tp.iter().find(|(name, _)| *name == link.name);
                 if let Some((_, l)) = found {
+                    v.kind = "l2tp".to_string();
                     v.local = Some(l.local.clone());
                     v.remotes = vec![l.remote.clone()];
                     v.dport = l.dport;

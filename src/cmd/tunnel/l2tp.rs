@@ -133,12 +133,15 @@ impl Tunnel for L2tp {
     }
 
     fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Vec<String>> {
-        if !link.is_kind("l2tp") {
+        if link.kind.is_some() {
             return Err(wrong_kind(link, "l2tp"));
         }
         let mut g = Genl::open(ctx)?;
         let Some(have) = g.sessions()?.into_iter().find(|s| s.name == link.name) else {
-            bail!("{} is an l2tp interface without a session", link.name);
+            bail!(
+                "{} exists and is an interface, not an l2tp session",
+                link.name
+            );
         };
         let want = &self.session;
         let mut diffs = Vec::new();
@@ -220,10 +223,13 @@ fn hex(bytes: Vec<u8>) -> String {
 
 /// Deletes the session whose interface is `name`, then its tunnel if no session is left.
 pub fn remove_session(ctx: &mut Ctx, name: &str) -> Result<()> {
-    let mut g = Genl::open(ctx)?;
+    // Without L2TP in the kernel no interface can be a session's.
+    let Ok(mut g) = Genl::open(ctx) else {
+        bail!("{name} is an interface, not a tunnel");
+    };
     let sessions = g.sessions()?;
     let Some(s) = sessions.iter().find(|s| s.name == name) else {
-        bail!("{name} is an l2tp interface without a session");
+        bail!("{name} is an interface, not a tunnel");
     };
     g.nl.ack(&l2tp::session_delete(g.family, s.tunnel_id, s.session_id))?;
     let others = sessions
@@ -236,7 +242,8 @@ pub fn remove_session(ctx: &mut Ctx, name: &str) -> Result<()> {
 }
 
 /// Every L2TP session interface with its tunnel, by interface name; empty where the kernel
-/// has no L2TP (then no such interface can exist either).
+/// has no L2TP (then no such interface can exist either). l2tp_eth registers no link kind,
+/// so this list is the only way to tell a session's interface from any other.
 pub fn views(ctx: &mut Ctx) -> Result<Vec<(String, L2tpView)>> {
     let Ok(mut g) = Genl::open(ctx) else {
         return Ok(Vec::new());

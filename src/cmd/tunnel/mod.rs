@@ -149,9 +149,6 @@ fn del(ctx: &mut Ctx, name: &IfName) -> Result<()> {
             "`l2x tunnel show` lists the tunnels",
         ))
     })?;
-    if !is_tunnel(&link) {
-        bail!("{name} is a {}, not a tunnel", link.kind_name());
-    }
     remove(ctx, &link)?;
     ctx.out.changed(&format!("tunnel {name}"), "deleted");
     Ok(())
@@ -159,18 +156,26 @@ fn del(ctx: &mut Ctx, name: &IfName) -> Result<()> {
 
 /// Removes a tunnel device; for L2TP its session, and the tunnel when no session is left.
 fn remove(ctx: &mut Ctx, link: &Link) -> Result<()> {
-    if link.is_kind("l2tp") {
-        return l2tp::remove_session(ctx, &link.name);
+    match link.kind.as_deref() {
+        Some(kind) if LINK_KINDS.contains(&kind) => {
+            ctx.nl.ack(&link::delete(link.index, &link.name))?;
+            Ok(())
+        }
+        // l2tp_eth registers no link kind: a session's interface is known by its session.
+        None => l2tp::remove_session(ctx, &link.name),
+        Some(_) => bail!("{} is {}, not a tunnel", link.name, link.kind_phrase()),
     }
-    ctx.nl.ack(&link::delete(link.index, &link.name))?;
-    Ok(())
 }
 
-/// The link kinds l2x makes tunnels of.
-pub fn is_tunnel(link: &Link) -> bool {
-    ["gretap", "ip6gretap", "vxlan", "l2tp"]
-        .iter()
-        .any(|k| link.is_kind(k))
+/// The link kinds of the tunnels l2x makes, L2TP sessions aside.
+const LINK_KINDS: [&str; 3] = ["gretap", "ip6gretap", "vxlan"];
+
+/// Whether a link is a tunnel: by its kind, or by being the interface of an L2TP session.
+pub fn is_tunnel(link: &Link, l2tp_interfaces: &[String]) -> bool {
+    match link.kind.as_deref() {
+        Some(kind) => LINK_KINDS.contains(&kind),
+        None => l2tp_interfaces.contains(&link.name),
+    }
 }
 
 /// Both ends of a point-to-point tunnel: unicast, distinct, one family.
@@ -237,8 +242,8 @@ fn differ_opt<T: PartialEq + std::fmt::Display>(
 /// An error for a name that exists as a link of another kind.
 fn wrong_kind(link: &Link, want: &str) -> anyhow::Error {
     anyhow!(
-        "{} exists and is a {}, not a {want} tunnel",
+        "{} exists and is {}, not a {want} tunnel",
         link.name,
-        link.kind_name()
+        link.kind_phrase()
     )
 }
