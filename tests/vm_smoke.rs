@@ -64,3 +64,12 @@ fn l2tp_tunnel_and_session_exist_in_the_guest_kernel() {
     let dev = ns.link("l2tpeth0");
     assert_eq!(dev["mtu"], 1446, "{dev}");
 }
+
+#[test]
+fn l2x_runs_in_the_guest() {
+    // CARGO_BIN_EXE_l2x points into the host's target directory, shared read-only with the guest.
+    let ns = Netns::new("l2x");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    let br = ns.link("br0");
+    assert_eq!(br["linkinfo"]["info_kind"], "bridge", "{br}");
+}
