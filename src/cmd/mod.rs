@@ -3,6 +3,7 @@
 
 mod attach;
 mod bridge;
+mod dhcp;
 mod generate;
 mod links;
 mod show;
@@ -13,10 +14,13 @@ use crate::cli::{Cli, Command};
 use crate::nl::{self, Netlink};
 use crate::report::Out;
 
-/// What every command works with: an rtnetlink socket in the target namespace and the output.
+/// What every command works with: an rtnetlink socket in the target namespace, the output,
+/// and the global options a command may need to know (the namespace names DHCP's files).
 pub struct Ctx {
     pub nl: Netlink,
     pub out: Out,
+    pub netns: Option<String>,
+    pub verbose: bool,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -32,6 +36,8 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet: cli.quiet,
             json: cli.json,
         },
+        netns: cli.netns.clone(),
+        verbose: cli.verbose,
     };
     match &cli.command {
         Command::Bridge(cmd) => bridge::run(&mut ctx, cmd),
@@ -40,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Detach { iface } => {
             attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
         }
+        Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),
     }

@@ -9,6 +9,7 @@ pub mod bridge;
 pub mod bridge_port;
 pub mod link;
 pub mod neigh;
+pub mod route;
 
 // include/uapi/linux/netlink.h
 pub const NLM_F_REQUEST: u16 = 0x01;

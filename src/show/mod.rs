@@ -2,6 +2,7 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod leases;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table};

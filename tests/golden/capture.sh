@@ -21,6 +21,7 @@ CASES=(
   "port-isolated-on|RTM_SETLINK|bridge link set dev v0 isolated on"
   "fdb-append|RTM_NEWNEIGH|bridge fdb append 00:00:00:00:00:00 dst 10.1.0.2 dev vx0"
   "neigh-replace|RTM_NEWNEIGH|ip neigh replace 10.9.0.50 lladdr 02:00:00:00:00:05 dev v0 nud reachable"
+  "route-default|RTM_NEWROUTE|ip route replace default via 10.9.0.1 dev v0 proto dhcp"
 )
 [ -f extra-cases.sh ] && source extra-cases.sh
 
