@@ -64,6 +64,14 @@ impl Netns {
             .success()
     }
 
+    /// Every link's `ip -d -j link show` object without the bridge timers that tick by
+    /// themselves: equal snapshots mean nothing was changed.
+    pub fn snapshot(&self) -> Value {
+        let mut links = self.ip_json(&["-d", "link", "show"]);
+        strip_timers(&mut links);
+        links
+    }
+
     /// Names of every link in the namespace, for "nothing was left behind" checks.
     pub fn link_names(&self) -> Vec<String> {
         self.ip_json(&["link", "show"])
@@ -98,12 +106,17 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
-        if let Ok(out) = Command::new("ip").args(["netns", "pids", &self.name]).output() {
+        if let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        {
             for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                 let _ = Command::new("kill").args(["-9", pid]).status();
             }
         }
-        let _ = Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
@@ -126,8 +139,14 @@ impl Run {
         assert_eq!(self.code, code, "wrong exit status: {self:?}");
         let first = self.stderr.lines().next().unwrap_or_default();
         assert!(first.starts_with("l2x: "), "error line format: {self:?}");
-        assert!(self.stderr.contains(needle), "error should mention {needle:?}: {self:?}");
-        assert!(self.stdout.is_empty(), "nothing on stdout on failure: {self:?}");
+        assert!(
+            self.stderr.contains(needle),
+            "error should mention {needle:?}: {self:?}"
+        );
+        assert!(
+            self.stdout.is_empty(),
+            "nothing on stdout on failure: {self:?}"
+        );
         self
     }
 
@@ -157,6 +176,17 @@ pub fn run_ok(prog: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn strip_timers(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|k, _| !k.ends_with("_timer"));
+            map.values_mut().for_each(strip_timers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_timers),
+        _ => {}
+    }
 }
 
 fn parse_json(text: &str) -> Value {

@@ -1,0 +1,108 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_l2x_global_optspecs
+    string join \n n/netns= j/json q/quiet v/verbose h/help V/version
+end
+
+function __fish_l2x_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_l2x_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_l2x_using_subcommand
+    set -l cmd (__fish_l2x_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c l2x -n "__fish_l2x_needs_command" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_needs_command" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_needs_command" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_needs_command" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_needs_command" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_needs_command" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "show" -d 'Everything l2x manages, in one view'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l addr -d 'Add this address, with prefix length (repeatable; IPv4 or IPv6)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l mtu -d 'The bridge\'s MTU (68-65535); without it the bridge follows its smallest port' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l mac -d 'The bridge\'s own MAC address (unicast)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l stp -d 'Run the spanning tree protocol (needed only when the topology has loops)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -l isolated -d 'Mark the port isolated: two isolated ports never forward to each other (split horizon for a full mesh of tunnels)'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "show" -d 'Everything l2x manages, in one view'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach show generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'

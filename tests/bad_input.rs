@@ -1,0 +1,162 @@
+//! Bad input: each case checks the exit status, a message naming the problem, and that nothing
+//! was left behind in the namespace.
+
+mod common;
+
+use common::*;
+
+/// Runs l2x with `args` in a namespace holding bridge br0 and veth v0/v1, expects `code` and
+/// `needle`, and checks that the namespace's links are exactly as before.
+fn rejects(args: &[&str], code: i32, needle: &str) {
+    let ns = Netns::new("bad");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    let before = ns.snapshot();
+    ns.l2x(args).fails(code, needle);
+    assert_eq!(ns.snapshot(), before, "state changed by {args:?}");
+}
+
+#[test]
+fn name_of_16_bytes() {
+    rejects(
+        &["bridge", "add", "sixteen-bytes-xx"],
+        2,
+        "at most 15 bytes",
+    );
+}
+
+#[test]
+fn name_with_a_slash() {
+    rejects(&["bridge", "add", "a/b"], 2, "cannot contain '/'");
+}
+
+#[test]
+fn name_with_whitespace() {
+    rejects(&["bridge", "add", "a b"], 2, "whitespace");
+}
+
+#[test]
+fn name_dot_dot() {
+    rejects(&["bridge", "add", ".."], 2, "not a valid interface name");
+}
+
+#[test]
+fn cidr_without_prefix() {
+    rejects(
+        &["bridge", "add", "br1", "--addr", "10.0.5.1"],
+        2,
+        "no prefix length",
+    );
+}
+
+#[test]
+fn cidr_malformed() {
+    rejects(
+        &["bridge", "add", "br1", "--addr", "10.0.500.1/24"],
+        2,
+        "10.0.500.1/24",
+    );
+}
+
+#[test]
+fn mac_malformed() {
+    rejects(
+        &["bridge", "add", "br1", "--mac", "02:00:00:00:00"],
+        2,
+        "not a MAC address",
+    );
+}
+
+#[test]
+fn mac_multicast() {
+    rejects(
+        &["bridge", "add", "br1", "--mac", "01:00:5e:00:00:01"],
+        2,
+        "multicast",
+    );
+}
+
+#[test]
+fn mtu_zero() {
+    rejects(&["bridge", "add", "br1", "--mtu", "0"], 2, "--mtu");
+}
+
+#[test]
+fn mtu_70000() {
+    rejects(&["bridge", "add", "br1", "--mtu", "70000"], 2, "70000");
+}
+
+#[test]
+fn unknown_flag() {
+    rejects(&["bridge", "add", "br1", "--colour", "blue"], 2, "--colour");
+}
+
+#[test]
+fn attach_of_a_missing_interface() {
+    rejects(&["attach", "nope0", "br0"], 1, "no such interface nope0");
+}
+
+#[test]
+fn attach_to_a_missing_bridge() {
+    rejects(&["attach", "v0", "nobr"], 1, "no such bridge nobr");
+}
+
+#[test]
+fn attach_to_a_non_bridge() {
+    rejects(&["attach", "v0", "v1"], 1, "v1 is a veth, not a bridge");
+}
+
+#[test]
+fn attach_of_a_bridge_to_itself() {
+    rejects(&["attach", "br0", "br0"], 2, "cannot attach br0 to itself");
+}
+
+#[test]
+fn attach_of_a_bridge_to_another_bridge() {
+    let ns = Netns::new("bad-nest");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x(&["bridge", "add", "br1"]).ok();
+    ns.l2x(&["attach", "br1", "br0"]).fails(1, "attach br1 br0");
+    assert!(ns.link("br1").get("master").is_none());
+}
+
+#[test]
+fn del_of_a_missing_bridge() {
+    rejects(&["bridge", "del", "nobr"], 1, "no such bridge nobr");
+}
+
+#[test]
+fn del_of_a_non_bridge() {
+    rejects(&["bridge", "del", "v0"], 1, "v0 is a veth, not a bridge");
+}
+
+#[test]
+fn detach_of_a_non_port() {
+    rejects(&["detach", "v0"], 1, "v0 is not a bridge port");
+}
+
+#[test]
+fn unknown_netns() {
+    l2x(&["-n", "l2x-no-such-ns", "bridge", "add", "br0"]).fails(1, "no such network namespace");
+}
+
+#[test]
+fn unprivileged_run() {
+    let ns = Netns::new("bad-unpriv");
+    let run = l2x_cmd(
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &ns.name,
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ])
+            .args([env!("CARGO_BIN_EXE_l2x"), "bridge", "add", "br0"]),
+    )
+    .fails(1, "Operation not permitted");
+    assert!(run.stderr.contains("hint: run as root"), "{run:?}");
+    assert!(!ns.has_link("br0"));
+}

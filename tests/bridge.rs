@@ -1,0 +1,283 @@
+//! bridge add/del/show, attach/detach and show, checked with iproute2's JSON output.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn bridge_add_creates_an_up_bridge_with_its_address() {
+    let ns = Netns::new("br-add");
+    let run = ns
+        .l2x(&[
+            "bridge",
+            "add",
+            "br0",
+            "--addr",
+            "10.9.0.1/24",
+            "--addr",
+            "fd00:9::1/64",
+        ])
+        .ok();
+    assert_eq!(run.stdout, "bridge br0: created\n");
+    let link = ns.link("br0");
+    assert_eq!(link["linkinfo"]["info_kind"], "bridge");
+    let flags = link["flags"].as_array().unwrap();
+    assert!(flags.iter().any(|f| f == "UP"), "{link}");
+    let addrs = ns.ip_json(&["addr", "show", "dev", "br0"]);
+    let have: Vec<String> = addrs[0]["addr_info"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["scope"] == "global")
+        .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
+        .collect();
+    assert_eq!(have, vec!["10.9.0.1/24", "fd00:9::1/64"]);
+}
+
+#[test]
+fn bridge_add_sets_mtu_mac_and_stp() {
+    let ns = Netns::new("br-opts");
+    ns.l2x(&[
+        "bridge",
+        "add",
+        "br0",
+        "--mtu",
+        "9000",
+        "--mac",
+        "02:00:00:00:00:09",
+        "--stp",
+    ])
+    .ok();
+    let link = ns.link("br0");
+    assert_eq!(link["mtu"], 9000);
+    assert_eq!(link["address"], "02:00:00:00:00:09");
+    assert_eq!(link["linkinfo"]["info_data"]["stp_state"], 1);
+}
+
+#[test]
+fn bridge_add_again_is_unchanged() {
+    let ns = Netns::new("br-again");
+    let args = [
+        "bridge",
+        "add",
+        "br0",
+        "--addr",
+        "10.9.0.1/24",
+        "--mtu",
+        "1400",
+    ];
+    ns.l2x(&args).ok();
+    let before = ns.snapshot();
+    let run = ns.l2x(&args).ok();
+    assert_eq!(run.stdout, "bridge br0: unchanged\n");
+    assert_eq!(ns.snapshot(), before);
+    assert!(
+        ns.l2x(&["-q", "bridge", "add", "br0", "--mtu", "1400"])
+            .ok()
+            .stdout
+            .is_empty()
+    );
+}
+
+#[test]
+fn bridge_add_with_other_settings_fails_and_changes_nothing() {
+    let ns = Netns::new("br-conflict");
+    ns.l2x(&["bridge", "add", "br0", "--addr", "10.9.0.1/24"])
+        .ok();
+    let before = ns.snapshot();
+    let before_addrs = ns.ip_json(&["addr", "show", "dev", "br0"]);
+    let run = ns
+        .l2x(&[
+            "bridge",
+            "add",
+            "br0",
+            "--addr",
+            "10.9.1.1/24",
+            "--mtu",
+            "9000",
+            "--stp",
+        ])
+        .fails(1, "other settings");
+    for named in [
+        "mtu 1500 (wanted 9000)",
+        "stp off (wanted on)",
+        "address 10.9.1.1/24 missing",
+    ] {
+        assert!(run.stderr.contains(named), "{named}: {run:?}");
+    }
+    assert_eq!(ns.snapshot(), before);
+    assert_eq!(ns.ip_json(&["addr", "show", "dev", "br0"]), before_addrs);
+}
+
+#[test]
+fn bridge_add_over_another_kind_fails() {
+    let ns = Netns::new("br-kind");
+    ns.veth("v0", "v1");
+    ns.l2x(&["bridge", "add", "v0"])
+        .fails(1, "v0 exists and is a veth, not a bridge");
+    assert_eq!(ns.link("v0")["linkinfo"]["info_kind"], "veth");
+}
+
+#[test]
+fn bridge_with_a_refused_address_is_removed_again() {
+    let ns = Netns::new("br-atomic");
+    // The kernel refuses a multicast address on an interface: the create's second step fails,
+    // and its own words (extended ACK) reach the user.
+    let run = ns
+        .l2x(&[
+            "bridge",
+            "add",
+            "br0",
+            "--addr",
+            "10.9.0.1/24",
+            "--addr",
+            "ff02::5/64",
+        ])
+        .fails(1, "add address ff02::5/64 to br0");
+    assert!(run.stderr.contains("multicast"), "{run:?}");
+    assert!(
+        !ns.has_link("br0"),
+        "half-made bridge left: {:?}",
+        ns.link_names()
+    );
+}
+
+#[test]
+fn bridge_del_removes_the_bridge_and_keeps_its_ports() {
+    let ns = Netns::new("br-del");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    ns.l2x(&["attach", "v0", "br0"]).ok();
+    let run = ns.l2x(&["bridge", "del", "br0"]).ok();
+    assert_eq!(run.stdout, "bridge br0: deleted\n");
+    assert!(!ns.has_link("br0"));
+    assert!(ns.link("v0").get("master").is_none());
+}
+
+#[test]
+fn attach_isolated_shows_in_bridge_link() {
+    let ns = Netns::new("attach");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    let run = ns.l2x(&["attach", "v0", "br0", "--isolated"]).ok();
+    assert_eq!(run.stdout, "port v0: attached to br0 (isolated)\n");
+    let ports = ns.bridge_json(&["-d", "link", "show"]);
+    let v0 = ports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["ifname"] == "v0")
+        .expect("v0 port");
+    assert_eq!(v0["master"], "br0");
+    assert_eq!(v0["isolated"], true);
+    assert!(
+        ns.link("v0")["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "UP")
+    );
+}
+
+#[test]
+fn attach_again_is_unchanged_and_a_conflict_fails() {
+    let ns = Netns::new("attach-again");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    ns.l2x(&["attach", "v0", "br0"]).ok();
+    assert_eq!(
+        ns.l2x(&["attach", "v0", "br0"]).ok().stdout,
+        "port v0: unchanged\n"
+    );
+    ns.l2x(&["attach", "v0", "br0", "--isolated"])
+        .fails(1, "isolated off (wanted on)");
+    let ports = ns.bridge_json(&["-d", "link", "show"]);
+    assert_eq!(ports[0]["isolated"], false);
+    ns.l2x(&["bridge", "add", "br1"]).ok();
+    ns.l2x(&["attach", "v0", "br1"])
+        .fails(1, "already a port of br0");
+    assert_eq!(ns.link("v0")["master"], "br0");
+}
+
+#[test]
+fn attach_reports_the_bridge_mtu_it_lowered() {
+    let ns = Netns::new("attach-mtu");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    ns.ip(&["link", "set", "v0", "mtu", "1400"]);
+    ns.veth("w0", "w1");
+    ns.l2x(&["attach", "w0", "br0"]).ok();
+    let run = ns.l2x(&["attach", "v0", "br0"]).ok();
+    assert!(
+        run.stdout
+            .contains("bridge br0 MTU lowered from 1500 to 1400"),
+        "{run:?}"
+    );
+    assert_eq!(ns.link("br0")["mtu"], 1400);
+}
+
+#[test]
+fn detach_releases_the_port() {
+    let ns = Netns::new("detach");
+    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.veth("v0", "v1");
+    ns.l2x(&["attach", "v0", "br0"]).ok();
+    assert_eq!(
+        ns.l2x(&["detach", "v0"]).ok().stdout,
+        "port v0: detached from br0\n"
+    );
+    assert!(ns.link("v0").get("master").is_none());
+    ns.l2x(&["detach", "v0"])
+        .fails(1, "v0 is not a bridge port");
+}
+
+#[test]
+fn show_lists_bridges_addresses_and_ports() {
+    let ns = Netns::new("show");
+    ns.l2x(&["bridge", "add", "br0", "--addr", "10.9.0.1/24"])
+        .ok();
+    ns.l2x(&["bridge", "add", "br1", "--mtu", "1400"]).ok();
+    ns.veth("v0", "v1");
+    ns.l2x(&["attach", "v0", "br0", "--isolated"]).ok();
+    let doc = ns.l2x(&["-j", "bridge", "show"]).ok().json();
+    let bridges = doc["bridges"].as_array().unwrap();
+    assert_eq!(bridges.len(), 2);
+    let br0 = &bridges[0];
+    assert_eq!(br0["name"], "br0");
+    assert_eq!(br0["up"], true);
+    assert_eq!(br0["addresses"], serde_json::json!(["10.9.0.1/24"]));
+    assert_eq!(br0["ports"][0]["name"], "v0");
+    assert_eq!(br0["ports"][0]["isolated"], true);
+    assert_eq!(bridges[1]["mtu"], 1400);
+
+    let one = ns.l2x(&["-j", "bridge", "show", "br1"]).ok().json();
+    assert_eq!(one["bridges"].as_array().unwrap().len(), 1);
+    let all = ns.l2x(&["-j", "show"]).ok().json();
+    assert_eq!(all["bridges"], doc["bridges"]);
+    let table = ns.l2x(&["show"]).ok().stdout;
+    assert!(table.contains("br0") && table.contains("10.9.0.1/24") && table.contains("isolated"));
+    ns.l2x(&["bridge", "show", "br9"])
+        .fails(1, "no such bridge");
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let ns = Netns::new("pipe");
+    for i in 0..20 {
+        ns.l2x(&["bridge", "add", &format!("br{i}")]).ok();
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{} -n {} show | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+            env!("CARGO_BIN_EXE_l2x"),
+            ns.name
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("l2x:") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
