@@ -80,14 +80,19 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         daemon::log_to(path)?;
     }
     let mut server = Server::start(cfg, pool, log)?;
-    if args.daemon
-        && let Some(child) = daemon::detach(args.log_file.is_none())?
-    {
+    // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
+    // it finds it: the parent writes its child's.
+    if !args.daemon {
+        pid_file.write(nix::unistd::getpid())?;
+    } else if let Some(child) = daemon::detach(args.log_file.is_none())? {
+        if let Err(e) = pid_file.write(child) {
+            let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGTERM);
+            return Err(e);
+        }
         let what = format!("serving {} (pid {child})", args.range);
         ctx.out.changed(&format!("dhcp {}", args.bridge), &what);
         return Ok(());
     }
-    pid_file.write(nix::unistd::getpid())?;
     daemon::catch_stop_signals()?;
     server
         .log

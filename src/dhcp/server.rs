@@ -146,7 +146,11 @@ impl Server {
         let mac = format_mac(&m.client.mac);
         let lease_secs = self.pool.lease_time() as u32;
         match exchange::decide(&mut self.pool, &m, self.cfg.params.server_id, now) {
-            Decision::Offer(yiaddr) => self.send(nl, &m.msg, Reply::Offer { yiaddr, lease_secs }),
+            Decision::Offer(yiaddr) => {
+                self.log
+                    .debug(&format!("OFFER {yiaddr} to {mac} (xid {:#x})", m.msg.xid()));
+                self.send(nl, &m.msg, Reply::Offer { yiaddr, lease_secs });
+            }
             Decision::Ack(lease) => {
                 self.store.append(&lease);
                 self.log
