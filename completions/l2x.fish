@@ -35,6 +35,7 @@ complete -c l2x -n "__fish_l2x_needs_command" -f -a "tunnel" -d 'Create, delete 
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "detach" -d 'Release an interface from its bridge'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "show" -d 'Everything l2x manages, in one view'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -200,6 +201,58 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l range -d 'The addresses to hand out, both ends included: 10.0.5.100-10.0.5.200' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l router -d 'The default router given to clients [default: the bridge\'s address in the range\'s subnet]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dns -d 'A DNS server given to clients (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l lease-time -d 'How long a lease lasts: 90s, 30m, 12h, 1d' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l host -d 'Always give IP to the client with hardware address MAC (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l lease-file -d 'Where leases are kept [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l pid-file -d 'The pid file, also the lock that keeps a second server off the bridge [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l log-file -d 'Append the log here instead of stderr (with --daemon, the log is otherwise discarded)' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l daemon -d 'Detach once the socket is bound and the leases are loaded, and write the pid file'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -l lease-file -d 'The server\'s lease file [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l pid-file -d 'The server\'s pid file [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l timeout -d 'Give up after this long without a lease (90s, 30m, ...)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s q -l quiet -d 'Print nothing on success'
@@ -212,14 +265,15 @@ complete -c l2x -n "__fish_l2x_using_subcommand generate" -s q -l quiet -d 'Prin
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "bridge" -d 'Create, delete and list bridges'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "detach" -d 'Release an interface from its bridge'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "show" -d 'Everything l2x manages, in one view'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat show generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "show" -d 'Everything l2x manages, in one view'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
@@ -231,3 +285,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'

@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd;
+mod dhcp;
 mod msg;
 mod nl;
 mod report;

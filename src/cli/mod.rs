@@ -4,11 +4,12 @@ pub mod values;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnetwork::{IpNetwork, Ipv4Network};
 
-pub use values::{Cookie, IfName, Mac};
+pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
 
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
@@ -49,6 +50,9 @@ pub enum Command {
     /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
     #[command(subcommand)]
     Nat(NatCmd),
+    /// The built-in DHCPv4 server on a bridge, its leases, and a one-shot client
+    #[command(subcommand)]
+    Dhcp(DhcpCmd),
     /// Everything l2x manages, in one view
     #[command(after_long_help = SHOW_JSON)]
     Show,
@@ -259,6 +263,96 @@ pub struct NatArgs {
     #[arg(long, value_name = "IFACE")]
     pub out: Option<IfName>,
 }
+
+#[derive(Debug, Subcommand)]
+pub enum DhcpCmd {
+    /// Serve DHCPv4 on a bridge, answering on that bridge only
+    #[command(after_long_help = DHCP_SERVE_HELP)]
+    Serve(DhcpServeArgs),
+    /// List the leases of the server on a bridge (read from its lease file)
+    #[command(after_long_help = LEASES_JSON)]
+    Leases {
+        /// The bridge the server runs on
+        bridge: IfName,
+        /// The server's lease file [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
+        #[arg(long, value_name = "PATH")]
+        lease_file: Option<PathBuf>,
+    },
+    /// Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit
+    Stop {
+        /// The bridge the server runs on
+        bridge: IfName,
+        /// The server's pid file [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]
+        #[arg(long, value_name = "PATH")]
+        pid_file: Option<PathBuf>,
+    },
+    /// Obtain a lease on an interface and configure its address, default route and MTU
+    Request {
+        /// The interface to configure (it is set up first)
+        iface: IfName,
+        /// Give up after this long without a lease (90s, 30m, ...)
+        #[arg(long, value_name = "DUR", default_value = "10s", value_parser = values::duration)]
+        timeout: Duration,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DhcpServeArgs {
+    /// The bridge to serve; it must have an IPv4 address in the range's subnet
+    pub bridge: IfName,
+    /// The addresses to hand out, both ends included: 10.0.5.100-10.0.5.200
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub range: Ipv4Range,
+    /// The default router given to clients [default: the bridge's address in the range's subnet]
+    #[arg(long, value_name = "IP")]
+    pub router: Option<std::net::Ipv4Addr>,
+    /// A DNS server given to clients (repeatable)
+    #[arg(long = "dns", value_name = "IP")]
+    pub dns: Vec<std::net::Ipv4Addr>,
+    /// How long a lease lasts: 90s, 30m, 12h, 1d
+    #[arg(long, value_name = "DUR", default_value = "1h", value_parser = values::duration)]
+    pub lease_time: Duration,
+    /// Always give IP to the client with hardware address MAC (repeatable)
+    #[arg(long = "host", value_name = "MAC=IP")]
+    pub hosts: Vec<HostReservation>,
+    /// Where leases are kept [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
+    #[arg(long, value_name = "PATH")]
+    pub lease_file: Option<PathBuf>,
+    /// Detach once the socket is bound and the leases are loaded, and write the pid file
+    #[arg(long)]
+    pub daemon: bool,
+    /// The pid file, also the lock that keeps a second server off the bridge
+    /// [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]
+    #[arg(long, value_name = "PATH")]
+    pub pid_file: Option<PathBuf>,
+    /// Append the log here instead of stderr (with --daemon, the log is otherwise discarded)
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+const DHCP_SERVE_HELP: &str = "\
+Answers DISCOVER, REQUEST, DECLINE, RELEASE and INFORM (RFC 2131) on BRIDGE only, also when relayed \
+(giaddr in the bridge's subnet). Clients are known by their client identifier (option 61), else \
+by hardware address, and get their previous address back when it is free. Replies carry the \
+subnet mask, router, DNS servers, lease time, T1/T2, server identifier and the bridge's MTU \
+(option 26), so clients behind a tunnel get a frame size that fits.
+
+Every lease is written to the lease file and flushed to disk (fsync) before its ACK is sent; \
+requests that arrive together share one flush. The file is append-only and is compacted when it \
+grows well past the leases it holds; a truncated or damaged tail (after a crash) is skipped with \
+a warning.
+
+Exit status 2 for a malformed range or reservation. A range or reservation outside the subnets \
+of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
+second server on the same bridge (the pid file is locked while a server runs).
+
+Runs in the foreground, logging to stderr, until SIGINT or SIGTERM. With -n NETNS it serves the \
+bridge of that namespace, and the default file names carry the namespace's name.";
+
+const LEASES_JSON: &str = "\
+Lists active leases (bound and not expired), in address order. JSON (-j): {\"leases\": [LEASE...]} \
+where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \"hostname\" (string or null), \"expires\" \
+(seconds since 1970, UTC), \"expires_in\" (seconds from now)}.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \

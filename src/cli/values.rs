@@ -2,7 +2,9 @@
 //! kernel: clap reports it and the exit status is 2.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 use std::str::FromStr;
+use std::time::Duration;
 
 use ipnetwork::{IpNetwork, Ipv4Network};
 
@@ -120,6 +122,82 @@ pub fn ipv4_cidr(s: &str) -> Result<Ipv4Network, String> {
     }
 }
 
+/// An IPv4 address range `FIRST-LAST`, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4Range {
+    pub first: Ipv4Addr,
+    pub last: Ipv4Addr,
+}
+
+impl Ipv4Range {
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        (self.first..=self.last).contains(&ip)
+    }
+}
+
+impl fmt::Display for Ipv4Range {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+impl FromStr for Ipv4Range {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad =
+            || format!("'{s}' is not an address range (want FIRST-LAST: 10.0.5.100-10.0.5.200)");
+        let (first, last) = s.split_once('-').ok_or_else(bad)?;
+        let first: Ipv4Addr = first.trim().parse().map_err(|_| bad())?;
+        let last: Ipv4Addr = last.trim().parse().map_err(|_| bad())?;
+        if first > last {
+            return Err(format!("range {s} ends before it starts"));
+        }
+        Ok(Ipv4Range { first, last })
+    }
+}
+
+/// A duration as people write it: `90s`, `30m`, `12h`, `1d`, or bare seconds.
+pub fn duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("'{s}' is not a duration (want 90s, 30m, 12h or 1d)");
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(bad()),
+    };
+    let secs = n
+        .checked_mul(scale)
+        .filter(|&t| t > 0 && t <= u64::from(u32::MAX));
+    secs.map(Duration::from_secs)
+        .ok_or_else(|| format!("'{s}' is out of range (1s to about 136 years)"))
+}
+
+/// `--host MAC=IP`: an address reserved for one hardware address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostReservation {
+    pub mac: Mac,
+    pub ip: Ipv4Addr,
+}
+
+impl FromStr for HostReservation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (mac, ip) = s
+            .split_once('=')
+            .ok_or_else(|| format!("'{s}' is not MAC=IP (02:00:00:00:00:01=10.0.5.10)"))?;
+        let ip = ip
+            .parse()
+            .map_err(|_| format!("'{ip}' in '{s}' is not an IPv4 address"))?;
+        Ok(HostReservation {
+            mac: mac.parse()?,
+            ip,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +271,48 @@ mod tests {
                 .contains("every address")
         );
         assert!(ipv4_cidr("10.0.5.0").is_err());
+    }
+
+    #[test]
+    fn ranges_are_first_dash_last() {
+        let r: Ipv4Range = "10.0.5.100-10.0.5.200".parse().unwrap();
+        assert!(r.contains("10.0.5.150".parse().unwrap()));
+        assert!(!r.contains("10.0.5.201".parse().unwrap()));
+        for bad in [
+            "10.0.5.200-10.0.5.100",
+            "10.0.5.1",
+            "10.0.5.1-",
+            "a-b",
+            "10.0.5.1/24",
+        ] {
+            assert!(bad.parse::<Ipv4Range>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(duration("12h"), Ok(Duration::from_secs(43200)));
+        assert_eq!(duration("1d"), Ok(Duration::from_secs(86400)));
+        assert_eq!(duration("45"), Ok(Duration::from_secs(45)));
+        for bad in ["", "0s", "1w", "h", "-5s", "99999999999d"] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_reservations_are_mac_equals_ip() {
+        let h: HostReservation = "02:00:00:00:00:01=10.0.5.10".parse().unwrap();
+        assert_eq!(
+            (h.mac, h.ip.octets()),
+            (Mac([2, 0, 0, 0, 0, 1]), [10, 0, 5, 10])
+        );
+        assert!("02:00:00:00:00:01".parse::<HostReservation>().is_err());
+        assert!(
+            "02:00:00:00:00:01=10.0.5"
+                .parse::<HostReservation>()
+                .is_err()
+        );
     }
 }

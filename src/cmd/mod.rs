@@ -3,6 +3,7 @@
 
 mod attach;
 mod bridge;
+mod dhcp;
 mod forwarding;
 mod generate;
 mod links;
@@ -16,12 +17,14 @@ use crate::cli::{Cli, Command};
 use crate::nl::{self, Netlink};
 use crate::report::Out;
 
-/// What every command works with: an rtnetlink socket in the target namespace and the output.
+/// What every command works with: an rtnetlink socket in the target namespace, the output,
+/// and the global options a command may need to know (the namespace names DHCP's files).
 /// Commands that need another netlink family open it themselves, `verbose` as given.
 pub struct Ctx {
     pub nl: Netlink,
     pub out: Out,
-    /// `-v`: other sockets a command opens (generic netlink) print their requests too.
+    pub netns: Option<String>,
+    /// `-v`: other sockets a command opens (generic netlink, nf_tables) print their requests too.
     pub verbose: bool,
 }
 
@@ -38,6 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
             quiet: cli.quiet,
             json: cli.json,
         },
+        netns: cli.netns.clone(),
         verbose: cli.verbose,
     };
     match &cli.command {
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
             attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
         }
         Command::Nat(cmd) => nat::run(&mut ctx, cmd),
+        Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),
     }

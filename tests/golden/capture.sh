@@ -28,6 +28,7 @@ CASES=(
   "l2tp-tunnel-add|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
   "l2tp-tunnel-add-ip|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap ip local 10.1.0.1 remote 10.1.0.2"
   "l2tp-session-add|GENL|ip l2tp add session name l2t1 tunnel_id 10 session_id 30 peer_session_id 40 cookie 0102030405060708 peer_cookie 0a0b0c0d|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
+  "route-default|RTM_NEWROUTE|ip route replace default via 10.9.0.1 dev v0 proto dhcp"
 )
 [ -f extra-cases.sh ] && source extra-cases.sh
 

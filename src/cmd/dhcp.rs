@@ -1,0 +1,321 @@
+//! `l2x dhcp serve|leases|stop|request`.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use ipnetwork::{IpNetwork, Ipv4Network};
+use serde::Serialize;
+
+use super::{Ctx, links};
+use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
+use crate::dhcp::pool::Pool;
+use crate::dhcp::server::{self, Config, Log, Server};
+use crate::dhcp::wire::NetParams;
+use crate::dhcp::{client, daemon, leases};
+use crate::msg::addr::Addr;
+use crate::msg::link::{self, LinkChange};
+use crate::msg::{addr, route};
+use crate::report::{Hinted, usage};
+use crate::show::leases as view;
+
+pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
+    match cmd {
+        DhcpCmd::Serve(args) => {
+            serve(ctx, args).with_context(|| format!("dhcp serve {}", args.bridge))
+        }
+        DhcpCmd::Leases { bridge, lease_file } => {
+            let path = lease_file
+                .clone()
+                .unwrap_or_else(|| default_path(ctx, bridge, "leases"));
+            show_leases(ctx, &path).with_context(|| format!("dhcp leases {bridge}"))
+        }
+        DhcpCmd::Stop { bridge, pid_file } => {
+            let path = pid_file
+                .clone()
+                .unwrap_or_else(|| default_path(ctx, bridge, "pid"));
+            stop(ctx, bridge, &path).with_context(|| format!("dhcp stop {bridge}"))
+        }
+        DhcpCmd::Request { iface, timeout } => {
+            request(ctx, iface, *timeout).with_context(|| format!("dhcp request {iface}"))
+        }
+    }
+}
+
+/// `/var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases` and `/run/l2x/[NETNS/]dhcp-BRIDGE.pid`: bridges
+/// in different namespaces may share a name, so the namespace is part of the path. A namespace
+/// given as a path becomes one directory name (`/proc/1/ns/net` -> `proc_1_ns_net`).
+fn default_path(ctx: &Ctx, bridge: &IfName, kind: &str) -> PathBuf {
+    let mut dir = PathBuf::from(if kind == "pid" {
+        "/run/l2x"
+    } else {
+        "/var/lib/l2x"
+    });
+    if let Some(ns) = &ctx.netns {
+        dir.push(ns.trim_start_matches('/').replace('/', "_"));
+    }
+    dir.join(format!("dhcp-{bridge}.{kind}"))
+}
+
+fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
+    check_reservations(&args.hosts)?;
+    let lease_file = args
+        .lease_file
+        .clone()
+        .unwrap_or_else(|| default_path(ctx, &args.bridge, "leases"));
+    let pid_path = args
+        .pid_file
+        .clone()
+        .unwrap_or_else(|| default_path(ctx, &args.bridge, "pid"));
+    let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
+    let cfg = configure(ctx, args, lease_file)?;
+    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
+    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
+    let log = Log {
+        prefix: format!("dhcp {}", args.bridge),
+        quiet: ctx.out.quiet,
+        verbose: ctx.verbose,
+    };
+    if let Some(path) = &args.log_file {
+        daemon::log_to(path)?;
+    }
+    let mut server = Server::start(cfg, pool, log)?;
+    // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
+    // it finds it: the parent writes its child's.
+    if !args.daemon {
+        pid_file.write(nix::unistd::getpid())?;
+    } else if let Some(child) = daemon::detach(args.log_file.is_none())? {
+        if let Err(e) = pid_file.write(child) {
+            let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGTERM);
+            return Err(e);
+        }
+        let what = format!("serving {} (pid {child})", args.range);
+        ctx.out.changed(&format!("dhcp {}", args.bridge), &what);
+        return Ok(());
+    }
+    daemon::catch_stop_signals()?;
+    server
+        .log
+        .info(&format!("serving {} on {}", args.range, args.bridge));
+    let result = server.run(&mut ctx.nl);
+    pid_file.remove();
+    result
+}
+
+/// Two reservations for one MAC or one address are a mistake on the command line.
+fn check_reservations(hosts: &[HostReservation]) -> Result<()> {
+    let (mut macs, mut ips) = (HashSet::new(), HashSet::new());
+    for h in hosts {
+        if !macs.insert(h.mac.0) {
+            return Err(usage(format!(
+                "--host names {} twice",
+                link::format_mac(&h.mac.0)
+            )));
+        }
+        if !ips.insert(h.ip) {
+            return Err(usage(format!("--host reserves {} twice", h.ip)));
+        }
+    }
+    Ok(())
+}
+
+/// Reads what the server needs from the kernel: the bridge, its address in the range's subnet
+/// (the server identifier and default router) and its MTU.
+fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Config> {
+    let bridge = links::require_bridge(&mut ctx.nl, &args.bridge)?;
+    let addrs = links::addresses(&mut ctx.nl, bridge.index)?;
+    let subnet = subnet_for(&addrs, args.range, &args.bridge)?;
+    for h in &args.hosts {
+        if !subnet.contains(h.ip) || h.ip == subnet.ip() {
+            return Err(anyhow!(
+                "reservation {} for {} is not a host address of {subnet}, the subnet served on {}",
+                h.ip,
+                link::format_mac(&h.mac.0),
+                args.bridge
+            ));
+        }
+    }
+    let params = NetParams {
+        server_id: subnet.ip(),
+        netmask: subnet.mask(),
+        router: args.router.unwrap_or(subnet.ip()),
+        dns: args.dns.clone(),
+        mtu: bridge.mtu.min(u32::from(u16::MAX)) as u16,
+    };
+    Ok(Config {
+        bridge: args.bridge.to_string(),
+        ifindex: bridge.index,
+        subnet,
+        range: args.range,
+        params,
+        lease_file,
+    })
+}
+
+/// The bridge's IPv4 address whose subnet holds the whole range, which must not include the
+/// subnet's network or broadcast address or the bridge's own address.
+fn subnet_for(addrs: &[Addr], range: Ipv4Range, bridge: &IfName) -> Result<Ipv4Network> {
+    let v4 = addrs.iter().filter_map(|a| match a.net {
+        IpNetwork::V4(n) => Some(n),
+        IpNetwork::V6(_) => None,
+    });
+    let nets: Vec<Ipv4Network> = v4.collect();
+    let Some(net) = nets
+        .iter()
+        .find(|n| n.contains(range.first) && n.contains(range.last))
+    else {
+        let have: Vec<String> = nets.iter().map(|n| n.to_string()).collect();
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "range {range} is not inside a subnet of {bridge} (its IPv4 addresses: {})",
+                if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                }
+            ),
+            format!(
+                "give {bridge} an address in that subnet: `l2x bridge add {bridge} --addr 10.0.5.1/24`"
+            ),
+        )));
+    };
+    let ends = [net.network(), net.broadcast(), net.ip()];
+    if net.prefix() < 31 && ends.iter().any(|&ip| range.contains(ip)) {
+        return Err(anyhow!(
+            "range {range} includes the network, broadcast or the bridge's own address of {net}"
+        ));
+    }
+    Ok(*net)
+}
+
+#[derive(Serialize)]
+struct Leases {
+    leases: Vec<view::LeaseView>,
+}
+
+fn show_leases(ctx: &mut Ctx, path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Err(anyhow!(Hinted::new(
+            format!("no lease file {}", path.display()),
+            "no server has run on this bridge; `l2x dhcp serve BRIDGE --range FIRST-LAST` starts one",
+        )));
+    }
+    let replay = leases::read(path).with_context(|| format!("read {}", path.display()))?;
+    let doc = Leases {
+        leases: view::collect(replay.leases, server::now()),
+    };
+    ctx.out.show(&doc, || view::table(&doc.leases));
+    Ok(())
+}
+
+fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path) -> Result<()> {
+    let object = format!("dhcp {bridge}");
+    match daemon::stop(pid_path)? {
+        Some(pid) => ctx.out.changed(&object, &format!("stopped (pid {pid})")),
+        None => ctx.out.changed(&object, "not running"),
+    }
+    Ok(())
+}
+
+/// Sets the interface up, obtains a lease, then configures address, MTU and default route.
+fn request(ctx: &mut Ctx, iface: &IfName, timeout: std::time::Duration) -> Result<()> {
+    let link = links::require(&mut ctx.nl, iface)?;
+    let mac = link
+        .mac
+        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
+    let up = LinkChange {
+        up: true,
+        ..LinkChange::default()
+    };
+    ctx.nl.ack(&link::change(link.index, iface.as_str(), up))?;
+    let got = client::obtain(iface.as_str(), mac, timeout)?;
+    let net = IpNetwork::new(got.ip.into(), got.prefix).context("address from server")?;
+    match ctx.nl.ack(&addr::add(link.index, iface.as_str(), net)) {
+        Err(e) if e.errno == libc::EEXIST => {}
+        other => other?,
+    }
+    if let Some(mtu) = got.mtu.filter(|&m| u32::from(m) != link.mtu) {
+        let change = LinkChange {
+            up: true,
+            mtu: Some(u32::from(mtu)),
+            ..LinkChange::default()
+        };
+        ctx.nl
+            .ack(&link::change(link.index, iface.as_str(), change))?;
+    }
+    if let Some(gw) = got.router {
+        ctx.nl
+            .ack(&route::replace_default(link.index, iface.as_str(), gw))?;
+    }
+    let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
+    let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
+    let what = format!(
+        "{net}{router}{mtu} from {} for {}s",
+        got.server, got.lease_secs
+    );
+    ctx.out.changed(&format!("dhcp {iface}"), &what);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(net: &str) -> Addr {
+        Addr {
+            index: 4,
+            net: net.parse().unwrap(),
+            link_scope: false,
+        }
+    }
+
+    fn range(s: &str) -> Ipv4Range {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_range_must_sit_inside_a_bridge_subnet() {
+        let br: IfName = "br0".parse().unwrap();
+        let addrs = [
+            addr("2001:db8::1/64"),
+            addr("10.0.6.1/24"),
+            addr("10.0.5.1/24"),
+        ];
+        let net = subnet_for(&addrs, range("10.0.5.100-10.0.5.200"), &br).unwrap();
+        assert_eq!(net.to_string(), "10.0.5.1/24");
+        let err = subnet_for(&addrs, range("10.0.5.100-10.0.6.20"), &br).unwrap_err();
+        assert!(
+            err.to_string().contains("not inside a subnet of br0"),
+            "{err}"
+        );
+        let err = subnet_for(&addrs, range("10.0.5.1-10.0.5.20"), &br).unwrap_err();
+        assert!(err.to_string().contains("own address"), "{err}");
+        assert!(subnet_for(&[], range("10.0.5.2-10.0.5.3"), &br).is_err());
+    }
+
+    #[test]
+    fn reservations_must_be_unique() {
+        let h = |s: &str| s.parse::<HostReservation>().unwrap();
+        assert!(
+            check_reservations(&[
+                h("02:00:00:00:00:01=10.0.5.9"),
+                h("02:00:00:00:00:02=10.0.5.10")
+            ])
+            .is_ok()
+        );
+        assert!(
+            check_reservations(&[
+                h("02:00:00:00:00:01=10.0.5.9"),
+                h("02:00:00:00:00:01=10.0.5.10")
+            ])
+            .is_err()
+        );
+        assert!(
+            check_reservations(&[
+                h("02:00:00:00:00:01=10.0.5.9"),
+                h("02:00:00:00:00:02=10.0.5.9")
+            ])
+            .is_err()
+        );
+    }
+}

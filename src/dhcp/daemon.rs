@@ -1,0 +1,169 @@
+//! The server as a process: its pid file, locked for as long as the server runs so a second
+//! server on the bridge is refused while a stale file left by a crash (no lock) blocks nothing;
+//! detaching after the socket is bound; stopping on SIGINT/SIGTERM; `dhcp stop`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::unistd::{self, ForkResult, Pid};
+
+use crate::report::Hinted;
+
+/// How long `dhcp stop` waits for the server to finish its last commit and exit.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// A locked pid file. The lock lives as long as the open file description, which a forked
+/// child shares: so the daemon keeps it after its parent exits.
+pub struct PidFile {
+    file: File,
+    path: PathBuf,
+}
+
+fn try_lock(file: &File, mode: libc::c_int) -> io::Result<bool> {
+    // SAFETY: flock on a file descriptor this function borrows; no memory is involved.
+    if unsafe { libc::flock(file.as_raw_fd(), mode | libc::LOCK_NB) } == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EWOULDBLOCK) => Ok(false),
+        _ => Err(err),
+    }
+}
+
+fn read_pid(file: &mut File) -> Option<i32> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    file.read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
+}
+
+impl PidFile {
+    /// Takes the lock, or says which server holds it.
+    pub fn lock(path: &Path, bridge: &str) -> Result<PidFile> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("open {}", path.display()))?;
+        if !try_lock(&file, libc::LOCK_EX).with_context(|| format!("lock {}", path.display()))? {
+            let who = read_pid(&mut file).map_or("another process".into(), |p| format!("pid {p}"));
+            return Err(anyhow!(Hinted::new(
+                format!(
+                    "a DHCP server already runs on {bridge} ({who}, {})",
+                    path.display()
+                ),
+                format!("`l2x dhcp stop {bridge}` stops it"),
+            )));
+        }
+        Ok(PidFile {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn write(&mut self, pid: Pid) -> Result<()> {
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        writeln!(self.file, "{pid}").with_context(|| format!("write {}", self.path.display()))
+    }
+
+    /// Removed while still locked, so no other server can have taken it meanwhile.
+    pub fn remove(self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Forks. The parent gets the child's pid back and should exit; the child (None) leaves the
+/// terminal's session, and its output goes nowhere (stderr too, unless it was sent to a log).
+pub fn detach(silence_stderr: bool) -> Result<Option<Pid>> {
+    // SAFETY: l2x is single-threaded, so the child starts in a consistent state.
+    match unsafe { unistd::fork() }.context("fork")? {
+        ForkResult::Parent { child } => Ok(Some(child)),
+        ForkResult::Child => {
+            unistd::setsid().context("setsid")?;
+            let null = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")?;
+            unistd::dup2_stdin(&null)?;
+            unistd::dup2_stdout(&null)?;
+            if silence_stderr {
+                unistd::dup2_stderr(&null)?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Sends stderr, where the server logs, to the end of a file.
+pub fn log_to(path: &Path) -> Result<()> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("open log file {}", path.display()))?;
+    unistd::dup2_stderr(&file).context("redirect stderr")
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// SIGINT and SIGTERM ask the loop to stop: the handler only sets a flag, and without
+/// SA_RESTART a blocking receive returns at once so the loop sees it.
+pub fn catch_stop_signals() -> Result<()> {
+    let action = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { signal::sigaction(sig, &action) }.context("install signal handler")?;
+    }
+    Ok(())
+}
+
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
+/// lock, which it does only on exit. None when no server was running.
+pub fn stop(path: &Path) -> Result<Option<i32>> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("open {}", path.display())),
+    };
+    if try_lock(&file, libc::LOCK_SH)? {
+        return Ok(None);
+    }
+    let pid = read_pid(&mut file)
+        .ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
+    signal::kill(Pid::from_raw(pid), Signal::SIGTERM)
+        .with_context(|| format!("signal pid {pid}"))?;
+    let start = Instant::now();
+    while !try_lock(&file, libc::LOCK_SH)? {
+        if start.elapsed() > STOP_WAIT {
+            bail!("pid {pid} did not stop within {}s", STOP_WAIT.as_secs());
+        }
+        sleep(Duration::from_millis(20));
+    }
+    Ok(Some(pid))
+}

@@ -1,0 +1,510 @@
+//! Which address a client gets (RFC 2131 4.3.1 and 4.3.2): reservations first, then the
+//! client's previous address, then the address it asked for, then a free one. Pure: time comes
+//! in as an argument, and nothing here touches the disk or the network.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use crate::cli::Ipv4Range;
+
+/// An Ethernet hardware address (chaddr).
+pub type Mac = [u8; 6];
+
+/// How long an offered address stays held for the client it was offered to.
+const OFFER_HOLD: u64 = 30;
+
+/// How long a declined address (RFC 2131 4.3.3: another host answers ARP for it) is kept out
+/// of use; dnsmasq uses ten minutes too.
+pub const PROBATION: u64 = 600;
+
+/// How a client is known (RFC 2131 4.2): its client identifier (option 61) when it sends one,
+/// else its hardware address written the way most clients write option 61 (htype 1, then the
+/// MAC), so a client is the same one whether or not it sends the option.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(pub Box<[u8]>);
+
+impl ClientId {
+    pub fn from_chaddr(mac: &Mac) -> ClientId {
+        let mut id = vec![1];
+        id.extend_from_slice(mac);
+        ClientId(id.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Offered and held for a short while; kept in memory only.
+    Offered,
+    /// Acknowledged: the address is the client's until `expires`.
+    Bound,
+    /// Given back by the client; remembered so it gets the same address next time.
+    Released,
+    /// Declined by a client because something else uses it; unused until `expires`.
+    Declined,
+}
+
+/// An address and who has (or had) it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub ip: Ipv4Addr,
+    pub state: State,
+    pub client: ClientId,
+    pub mac: Mac,
+    pub hostname: Option<Box<str>>,
+    /// Seconds since 1970.
+    pub expires: u64,
+}
+
+impl Lease {
+    /// Whether `client` may have this address at `now`.
+    fn free_for(&self, client: &ClientId, now: u64) -> bool {
+        match self.state {
+            State::Released => true,
+            State::Declined => self.expires <= now,
+            State::Offered | State::Bound => self.client == *client || self.expires <= now,
+        }
+    }
+
+    pub fn is_active(&self, now: u64) -> bool {
+        self.state == State::Bound && self.expires > now
+    }
+}
+
+/// The client asking: its identity, hardware address and the name it gave (option 12).
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: ClientId,
+    pub mac: Mac,
+    pub hostname: Option<Box<str>>,
+}
+
+/// Why a REQUEST for an address is refused (the DHCPNAK's message, option 56).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotOurs,
+    InUse,
+    ReservedElsewhere,
+}
+
+impl Refusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::NotOurs => "address not served here",
+            Refusal::InUse => "address in use by another client",
+            Refusal::ReservedElsewhere => "address reserved for another host",
+        }
+    }
+}
+
+pub struct Pool {
+    first: u32,
+    last: u32,
+    lease_time: u64,
+    reserved_by_mac: HashMap<Mac, Ipv4Addr>,
+    reserved_ips: HashMap<Ipv4Addr, Mac>,
+    by_ip: HashMap<Ipv4Addr, Lease>,
+    by_client: HashMap<ClientId, Ipv4Addr>,
+    /// Where the search for a free address goes on from, so it does not start over each time.
+    cursor: u32,
+    /// Addresses of the range that no lease has ever named: taken before reusing expired ones,
+    /// so a client that left gets its address back when it returns.
+    never_used: u32,
+}
+
+impl Pool {
+    pub fn new(range: Ipv4Range, reservations: &[(Mac, Ipv4Addr)], lease_time: u64) -> Pool {
+        let (first, last) = (u32::from(range.first), u32::from(range.last));
+        let reserved_in_range = reservations
+            .iter()
+            .filter(|(_, ip)| range.contains(*ip))
+            .count() as u32;
+        Pool {
+            first,
+            last,
+            lease_time,
+            reserved_by_mac: reservations.iter().copied().collect(),
+            reserved_ips: reservations.iter().map(|&(m, ip)| (ip, m)).collect(),
+            by_ip: HashMap::new(),
+            by_client: HashMap::new(),
+            cursor: first,
+            never_used: last - first + 1 - reserved_in_range,
+        }
+    }
+
+    pub fn lease_time(&self) -> u64 {
+        self.lease_time
+    }
+
+    fn in_range(&self, ip: Ipv4Addr) -> bool {
+        (self.first..=self.last).contains(&u32::from(ip))
+    }
+
+    /// Whether `client` may be given `ip` now: the address is ours to give, not reserved for
+    /// someone else, not held by another client, and the client has no reservation elsewhere.
+    fn check(&self, client: &Client, ip: Ipv4Addr, now: u64) -> Result<(), Refusal> {
+        match self.reserved_ips.get(&ip) {
+            Some(mac) if *mac != client.mac => return Err(Refusal::ReservedElsewhere),
+            Some(_) => {}
+            None if !self.in_range(ip) => return Err(Refusal::NotOurs),
+            None => {}
+        }
+        if self
+            .reserved_by_mac
+            .get(&client.mac)
+            .is_some_and(|r| *r != ip)
+        {
+            return Err(Refusal::ReservedElsewhere);
+        }
+        match self.by_ip.get(&ip) {
+            Some(lease) if !lease.free_for(&client.id, now) => Err(Refusal::InUse),
+            _ => Ok(()),
+        }
+    }
+
+    /// DHCPDISCOVER: picks an address and holds it for the client, or None when none is free.
+    pub fn offer(
+        &mut self,
+        client: &Client,
+        requested: Option<Ipv4Addr>,
+        now: u64,
+    ) -> Option<Ipv4Addr> {
+        let ip = self.choose(client, requested, now)?;
+        let held = self.by_ip.get(&ip).is_some_and(|l| l.is_active(now));
+        if !held {
+            let expires = now + OFFER_HOLD;
+            self.bind(client, ip, State::Offered, expires);
+        }
+        Some(ip)
+    }
+
+    fn choose(
+        &mut self,
+        client: &Client,
+        requested: Option<Ipv4Addr>,
+        now: u64,
+    ) -> Option<Ipv4Addr> {
+        if let Some(&ip) = self.reserved_by_mac.get(&client.mac) {
+            return self.check(client, ip, now).is_ok().then_some(ip);
+        }
+        let previous = self.by_client.get(&client.id).filter(|ip| {
+            self.by_ip
+                .get(ip)
+                .is_some_and(|l| l.state != State::Declined)
+        });
+        let wanted = previous.copied().into_iter().chain(requested);
+        for ip in wanted.collect::<Vec<_>>() {
+            if self.check(client, ip, now).is_ok() {
+                return Some(ip);
+            }
+        }
+        self.search(client, now)
+    }
+
+    /// Walks the range from the cursor: first for an address nobody ever had, then (when there
+    /// is none) for one whose lease has ended.
+    fn search(&mut self, client: &Client, now: u64) -> Option<Ipv4Addr> {
+        let size = u64::from(self.last - self.first) + 1;
+        let untouched_only = self.never_used > 0;
+        for _ in 0..size {
+            let ip = Ipv4Addr::from(self.cursor);
+            self.cursor = if self.cursor == self.last {
+                self.first
+            } else {
+                self.cursor + 1
+            };
+            if self.reserved_ips.contains_key(&ip) {
+                continue;
+            }
+            let usable = match self.by_ip.get(&ip) {
+                None => true,
+                Some(_) if untouched_only => false,
+                Some(lease) => lease.free_for(&client.id, now),
+            };
+            if usable {
+                return Some(ip);
+            }
+        }
+        None
+    }
+
+    /// Records that `ip` is now the client's, in the given state, forgetting whoever had it.
+    fn bind(&mut self, client: &Client, ip: Ipv4Addr, state: State, expires: u64) -> &Lease {
+        let lease = Lease {
+            ip,
+            state,
+            client: client.id.clone(),
+            mac: client.mac,
+            hostname: client.hostname.clone(),
+            expires,
+        };
+        self.put(lease);
+        &self.by_ip[&ip]
+    }
+
+    /// Stores a lease, keeping both indexes right.
+    fn put(&mut self, lease: Lease) {
+        let ip = lease.ip;
+        if let Some(old) = self.by_ip.get(&ip) {
+            if old.client != lease.client && self.by_client.get(&old.client) == Some(&ip) {
+                self.by_client.remove(&old.client);
+            }
+        } else if self.in_range(ip) && !self.reserved_ips.contains_key(&ip) {
+            self.never_used -= 1;
+        }
+        if lease.state == State::Declined {
+            self.by_client.remove(&lease.client);
+        } else {
+            self.by_client.insert(lease.client.clone(), ip);
+        }
+        self.by_ip.insert(ip, lease);
+    }
+
+    /// DHCPREQUEST for `ip` (selecting, init-reboot, renewing or rebinding): the lease to write
+    /// to disk before the ACK, or why the answer is a NAK.
+    pub fn request(&mut self, client: &Client, ip: Ipv4Addr, now: u64) -> Result<Lease, Refusal> {
+        self.check(client, ip, now)?;
+        let expires = now + self.lease_time;
+        Ok(self.bind(client, ip, State::Bound, expires).clone())
+    }
+
+    /// DHCPRELEASE: the client gives its address back; the change to record, if any.
+    pub fn release(&mut self, client: &ClientId, ip: Ipv4Addr, now: u64) -> Option<Lease> {
+        let lease = self.by_ip.get_mut(&ip).filter(|l| l.client == *client)?;
+        if lease.state != State::Bound {
+            return None;
+        }
+        lease.state = State::Released;
+        lease.expires = now;
+        Some(lease.clone())
+    }
+
+    /// DHCPDECLINE: the client found `ip` in use; it goes on probation.
+    pub fn decline(&mut self, client: &ClientId, ip: Ipv4Addr, now: u64) -> Option<Lease> {
+        let lease = self.by_ip.get(&ip).filter(|l| l.client == *client)?;
+        let declined = Lease {
+            state: State::Declined,
+            expires: now + PROBATION,
+            ..lease.clone()
+        };
+        self.put(declined.clone());
+        Some(declined)
+    }
+
+    /// Takes a lease read back from the lease file; a later record for an address replaces an
+    /// earlier one.
+    pub fn restore(&mut self, lease: Lease) {
+        self.put(lease);
+    }
+
+    /// How many addresses have a lease record (of any state): what compaction measures the
+    /// lease file against.
+    pub fn addresses_known(&self) -> usize {
+        self.by_ip.len()
+    }
+
+    /// The leases worth keeping on disk: everything but offers.
+    pub fn durable(&self) -> impl Iterator<Item = &Lease> {
+        self.by_ip.values().filter(|l| l.state != State::Offered)
+    }
+}
+
+/// A lease for tests: client n has MAC 02:00:00:00:00:0n and address 10.0.0.n.
+#[cfg(test)]
+pub fn sample(n: u8, state: State, expires: u64) -> Lease {
+    let mac = [2, 0, 0, 0, 0, n];
+    Lease {
+        ip: Ipv4Addr::new(10, 0, 0, n),
+        state,
+        client: ClientId::from_chaddr(&mac),
+        mac,
+        hostname: None,
+        expires,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_000_000;
+
+    fn pool(first: &str, last: &str) -> Pool {
+        reserving(first, last, None)
+    }
+
+    /// A pool where client 9 has a reserved address.
+    fn reserving(first: &str, last: &str, for_client_9: Option<&str>) -> Pool {
+        let range = Ipv4Range {
+            first: first.parse().unwrap(),
+            last: last.parse().unwrap(),
+        };
+        let reserved: Vec<_> = for_client_9
+            .map(|a| (client(9).mac, ip(a)))
+            .into_iter()
+            .collect();
+        Pool::new(range, &reserved, 3600)
+    }
+
+    fn client(n: u8) -> Client {
+        let mac = [2, 0, 0, 0, 0, n];
+        Client {
+            id: ClientId::from_chaddr(&mac),
+            mac,
+            hostname: None,
+        }
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn addresses_come_from_the_range_in_order() {
+        let mut p = pool("10.0.0.10", "10.0.0.12");
+        assert_eq!(p.offer(&client(1), None, NOW), Some(ip("10.0.0.10")));
+        assert_eq!(p.offer(&client(2), None, NOW), Some(ip("10.0.0.11")));
+        assert_eq!(p.offer(&client(3), None, NOW), Some(ip("10.0.0.12")));
+    }
+
+    #[test]
+    fn a_client_asking_again_gets_the_same_address() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        let a = p.offer(&client(1), None, NOW).unwrap();
+        p.request(&client(1), a, NOW).unwrap();
+        p.offer(&client(2), None, NOW);
+        assert_eq!(p.offer(&client(1), None, NOW + 10), Some(a));
+        // Even after it released the address, and others came and went.
+        p.release(&client(1).id, a, NOW + 20).unwrap();
+        p.offer(&client(3), None, NOW + 30);
+        assert_eq!(p.offer(&client(1), None, NOW + 40), Some(a));
+    }
+
+    #[test]
+    fn a_requested_free_address_is_honoured() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        assert_eq!(
+            p.offer(&client(1), Some(ip("10.0.0.15")), NOW),
+            Some(ip("10.0.0.15"))
+        );
+        assert_eq!(
+            p.offer(&client(2), Some(ip("10.0.0.15")), NOW),
+            Some(ip("10.0.0.10"))
+        );
+        assert_eq!(
+            p.offer(&client(3), Some(ip("10.9.9.9")), NOW),
+            Some(ip("10.0.0.11"))
+        );
+    }
+
+    #[test]
+    fn reservations_go_to_their_host_only() {
+        let mut p = reserving("10.0.0.10", "10.0.0.11", Some("10.0.0.10"));
+        assert_eq!(
+            p.offer(&client(1), Some(ip("10.0.0.10")), NOW),
+            Some(ip("10.0.0.11"))
+        );
+        assert_eq!(p.offer(&client(2), None, NOW), None);
+        assert_eq!(p.offer(&client(9), None, NOW), Some(ip("10.0.0.10")));
+        assert_eq!(
+            p.request(&client(1), ip("10.0.0.10"), NOW),
+            Err(Refusal::ReservedElsewhere)
+        );
+        assert_eq!(
+            p.request(&client(9), ip("10.0.0.11"), NOW),
+            Err(Refusal::ReservedElsewhere)
+        );
+        assert!(p.request(&client(9), ip("10.0.0.10"), NOW).is_ok());
+    }
+
+    #[test]
+    fn a_reservation_outside_the_range_is_served() {
+        let mut p = reserving("10.0.0.10", "10.0.0.11", Some("10.0.0.99"));
+        assert_eq!(p.offer(&client(9), None, NOW), Some(ip("10.0.0.99")));
+        assert_eq!(
+            p.request(&client(1), ip("10.0.0.99"), NOW),
+            Err(Refusal::ReservedElsewhere)
+        );
+    }
+
+    #[test]
+    fn an_exhausted_pool_offers_nothing_until_a_lease_ends() {
+        let mut p = pool("10.0.0.10", "10.0.0.11");
+        for n in 1..=2 {
+            let a = p.offer(&client(n), None, NOW).unwrap();
+            p.request(&client(n), a, NOW).unwrap();
+        }
+        assert_eq!(p.offer(&client(3), None, NOW), None);
+        assert_eq!(p.offer(&client(3), None, NOW + 3600), Some(ip("10.0.0.10")));
+    }
+
+    #[test]
+    fn offers_hold_an_address_briefly() {
+        let mut p = pool("10.0.0.10", "10.0.0.10");
+        assert!(p.offer(&client(1), None, NOW).is_some());
+        assert_eq!(p.offer(&client(2), None, NOW + 1), None);
+        assert_eq!(
+            p.offer(&client(2), None, NOW + OFFER_HOLD),
+            Some(ip("10.0.0.10"))
+        );
+    }
+
+    #[test]
+    fn requests_for_foreign_or_taken_addresses_are_refused() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        assert_eq!(
+            p.request(&client(1), ip("10.0.1.10"), NOW),
+            Err(Refusal::NotOurs)
+        );
+        p.request(&client(1), ip("10.0.0.12"), NOW).unwrap();
+        assert_eq!(
+            p.request(&client(2), ip("10.0.0.12"), NOW),
+            Err(Refusal::InUse)
+        );
+        // Renewing extends the lease.
+        let renewed = p.request(&client(1), ip("10.0.0.12"), NOW + 100).unwrap();
+        assert_eq!(renewed.expires, NOW + 100 + 3600);
+    }
+
+    #[test]
+    fn declined_addresses_sit_out_their_probation() {
+        let mut p = pool("10.0.0.10", "10.0.0.11");
+        let a = p.offer(&client(1), None, NOW).unwrap();
+        let d = p.decline(&client(1).id, a, NOW).unwrap();
+        assert_eq!((d.state, d.expires), (State::Declined, NOW + PROBATION));
+        assert_eq!(p.offer(&client(1), None, NOW), Some(ip("10.0.0.11")));
+        assert_eq!(p.offer(&client(2), None, NOW), None);
+        assert_eq!(p.offer(&client(2), None, NOW + PROBATION), Some(a));
+    }
+
+    #[test]
+    fn expired_leases_are_reused_after_untouched_addresses() {
+        let mut p = pool("10.0.0.10", "10.0.0.12");
+        p.request(&client(1), ip("10.0.0.10"), NOW).unwrap();
+        let later = NOW + 4000;
+        assert_eq!(p.offer(&client(2), None, later), Some(ip("10.0.0.11")));
+        assert_eq!(p.offer(&client(3), None, later), Some(ip("10.0.0.12")));
+        assert_eq!(p.offer(&client(4), None, later), Some(ip("10.0.0.10")));
+        // The old holder now gets something else or nothing: its address went to client 4.
+        assert_eq!(p.offer(&client(1), None, later), None);
+    }
+
+    #[test]
+    fn restored_leases_are_held_for_their_clients() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        let c = client(7);
+        p.restore(Lease {
+            ip: ip("10.0.0.17"),
+            state: State::Bound,
+            client: c.id.clone(),
+            mac: c.mac,
+            hostname: Some("seven".into()),
+            expires: NOW + 100,
+        });
+        assert_eq!(p.offer(&c, None, NOW), Some(ip("10.0.0.17")));
+        assert_eq!(
+            p.request(&client(1), ip("10.0.0.17"), NOW),
+            Err(Refusal::InUse)
+        );
+        assert_eq!(p.durable().count(), 1);
+    }
+}

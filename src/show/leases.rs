@@ -1,0 +1,109 @@
+//! A DHCP server's active leases, as read back from its lease file.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use super::{new_table, render};
+use crate::dhcp::leases::hex;
+use crate::dhcp::pool::Lease;
+use crate::msg::link::format_mac;
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct LeaseView {
+    pub ip: Ipv4Addr,
+    pub mac: String,
+    pub client_id: String,
+    pub hostname: Option<String>,
+    /// Seconds since 1970, UTC.
+    pub expires: u64,
+    pub expires_in: u64,
+}
+
+/// The leases bound at `now`, in address order, from the records of a lease file (a later
+/// record for an address replaces an earlier one).
+pub fn collect(records: Vec<Lease>, now: u64) -> Vec<LeaseView> {
+    let mut latest: HashMap<Ipv4Addr, Lease> = HashMap::new();
+    for lease in records {
+        latest.insert(lease.ip, lease);
+    }
+    let mut views: Vec<LeaseView> = latest
+        .into_values()
+        .filter(|l| l.is_active(now))
+        .map(|l| LeaseView {
+            ip: l.ip,
+            mac: format_mac(&l.mac),
+            client_id: hex(&l.client.0),
+            hostname: l.hostname.map(String::from),
+            expires: l.expires,
+            expires_in: l.expires - now,
+        })
+        .collect();
+    views.sort_by_key(|v| v.ip);
+    views
+}
+
+pub fn table(leases: &[LeaseView]) -> String {
+    let mut t = new_table(&["IP", "MAC", "HOSTNAME", "EXPIRES IN"]);
+    for l in leases {
+        t.add_row(vec![
+            l.ip.to_string(),
+            l.mac.clone(),
+            l.hostname.clone().unwrap_or_default(),
+            human(l.expires_in),
+        ]);
+    }
+    render(t, leases.len(), "no active leases")
+}
+
+/// `1h 2m 3s`, largest units first, zeros left out.
+fn human(secs: u64) -> String {
+    let parts = [
+        (secs / 86400, "d"),
+        (secs / 3600 % 24, "h"),
+        (secs / 60 % 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let text: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if text.is_empty() {
+        "0s".into()
+    } else {
+        text.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dhcp::pool::{State, sample as lease};
+
+    #[test]
+    fn only_the_latest_bound_unexpired_record_counts() {
+        let records = vec![
+            lease(2, State::Bound, 200),
+            lease(1, State::Bound, 200),
+            lease(3, State::Bound, 50),
+            lease(4, State::Bound, 200),
+            lease(4, State::Released, 100),
+        ];
+        let views = collect(records, 100);
+        let ips: Vec<String> = views.iter().map(|v| v.ip.to_string()).collect();
+        assert_eq!(ips, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(
+            (views[0].expires_in, views[0].client_id.as_str()),
+            (100, "01020000000001")
+        );
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(human(0), "0s");
+        assert_eq!(human(3723), "1h 2m 3s");
+        assert_eq!(human(86400 + 60), "1d 1m");
+    }
+}

@@ -1,0 +1,626 @@
+//! The DHCP server against real clients (busybox udhcpc, ISC dhclient, dhcpcd), each in a
+//! namespace of its own behind a bridge, as containers are. What a client received is what its
+//! script was told; what it configured is read back with `ip -j`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const RANGE: &str = "10.0.5.100-10.0.5.150";
+/// The bridge ports' MTU: the bridge follows it, and option 26 must carry it.
+const PORT_MTU: &str = "1400";
+
+static IFACES: AtomicU32 = AtomicU32::new(0);
+
+/// A server namespace with bridge br0 (10.0.5.1/24), containers behind it, and a scratch
+/// directory for the server's and clients' files. Containers go first when it is dropped.
+struct Lab {
+    containers: Vec<Container>,
+    host: Netns,
+    dir: PathBuf,
+}
+
+struct Container {
+    ns: Netns,
+    /// Unique on the machine: dhcpcd keeps its state under the interface's name.
+    iface: String,
+}
+
+impl Lab {
+    fn new(tag: &str) -> Lab {
+        let host = Netns::new(tag);
+        host.l2x(&["bridge", "add", "br0", "--addr", "10.0.5.1/24"])
+            .ok();
+        let dir = std::env::temp_dir().join(&host.name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("client.sh"),
+            CLIENT_SCRIPT.replace("LOG", &log_path(&dir)),
+        )
+        .unwrap();
+        run_ok("chmod", &["+x", dir.join("client.sh").to_str().unwrap()]);
+        Lab {
+            containers: Vec::new(),
+            host,
+            dir,
+        }
+    }
+
+    /// A container: a namespace whose interface (MTU 1500) is a veth whose peer (MTU 1400)
+    /// is a port of br0.
+    fn container(&mut self) -> usize {
+        let n = IFACES.fetch_add(1, Ordering::SeqCst);
+        let iface = format!("e{}x{n}", std::process::id() % 100_000);
+        let port = format!("p{n}");
+        let ns = Netns::new("ctr");
+        self.host
+            .ip(&["link", "add", &iface, "type", "veth", "peer", "name", &port]);
+        self.host.ip(&["link", "set", &port, "mtu", PORT_MTU]);
+        self.host.l2x(&["attach", &port, "br0"]).ok();
+        self.host.ip(&["link", "set", &iface, "netns", &ns.name]);
+        ns.ip(&["link", "set", &iface, "up"]);
+        self.containers.push(Container { ns, iface });
+        self.containers.len() - 1
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+
+    /// `dhcp serve br0 --daemon` with the lab's files and `extra` options.
+    fn serve(&self, extra: &[&str]) -> Run {
+        let (leases, pid, log) = (
+            self.path("leases"),
+            self.path("pid"),
+            self.path("server.log"),
+        );
+        let mut args = vec!["dhcp", "serve", "br0", "--lease-file", &leases];
+        args.extend(["--pid-file", &pid, "--log-file", &log, "--daemon"]);
+        if !extra.contains(&"--range") {
+            args.extend(["--range", RANGE]);
+        }
+        args.extend_from_slice(extra);
+        self.host.l2x(&args)
+    }
+
+    fn server_pid(&self) -> String {
+        fs::read_to_string(self.path("pid"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    fn server_log(&self) -> String {
+        fs::read_to_string(self.path("server.log")).unwrap_or_default()
+    }
+
+    fn stop(&self) -> Run {
+        self.host
+            .l2x(&["dhcp", "stop", "br0", "--pid-file", &self.path("pid")])
+    }
+
+    fn leases(&self) -> serde_json::Value {
+        let file = self.path("leases");
+        self.host
+            .l2x(&["-j", "dhcp", "leases", "br0", "--lease-file", &file])
+            .ok()
+            .json()
+    }
+
+    /// What the clients' script was told, one line per event: `EVENT IP ROUTER MTU IFACE`.
+    fn events(&self) -> Vec<Event> {
+        let text = fs::read_to_string(log_path(&self.dir)).unwrap_or_default();
+        text.lines().filter_map(Event::parse).collect()
+    }
+
+    /// Waits until the script has seen `count` events of a kind (bound or renew) on `iface`.
+    fn wait_events(&self, iface: &str, renew: bool, count: usize, limit: Duration) -> Vec<Event> {
+        let start = Instant::now();
+        loop {
+            let seen: Vec<Event> = self
+                .events()
+                .into_iter()
+                .filter(|e| e.iface == iface && e.renew == renew)
+                .collect();
+            if seen.len() >= count {
+                return seen;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "no {} event on {iface} within {limit:?}; events {:?}; server log:\n{}",
+                if renew { "renew" } else { "bound" },
+                self.events(),
+                self.server_log()
+            );
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// busybox udhcpc, once: Some(address) when it got a lease.
+    fn udhcpc_once(&self, c: usize) -> Option<String> {
+        let Container { ns, iface } = &self.containers[c];
+        let script = self.path("client.sh");
+        let out = ns.exec(
+            "busybox",
+            &[
+                "udhcpc", "-i", iface, "-f", "-q", "-n", "-t", "3", "-T", "1", "-s", &script, "-O",
+                "mtu",
+            ],
+        );
+        out.status.success().then(|| {
+            let bound = self.wait_events(iface, false, 1, Duration::from_secs(1));
+            bound.last().unwrap().ip.clone()
+        })
+    }
+
+    /// A client daemon in container `c`, kept in the foreground so it can be killed by pid.
+    fn spawn(&self, c: usize, prog: &str, args: &[&str]) -> Client {
+        let ns = &self.containers[c].ns;
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.name, prog])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn client");
+        Client(child)
+    }
+
+    fn mac(&self, c: usize) -> String {
+        let Container { ns, iface } = &self.containers[c];
+        ns.link(iface)["address"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // dhcpcd keeps a lease file per interface name outside the namespace.
+        for c in self.containers.drain(..) {
+            drop(c.ns);
+            let _ = fs::remove_file(format!("/var/lib/dhcpcd/{}.lease", c.iface));
+        }
+        if let Ok(pid) = fs::read_to_string(self.path("pid")) {
+            let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+        }
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A client process, killed (by pid) when dropped.
+struct Client(Child);
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn log_path(dir: &Path) -> String {
+    dir.join("events").to_str().unwrap().to_string()
+}
+
+/// The script all three clients run. udhcpc passes the event as $1 and options as $ip, $mask
+/// (a prefix length), $router, $mtu; dhclient and dhcpcd pass $reason and $new_*. udhcpc and
+/// dhclient leave configuring the address to the script (so renewals can be unicast); dhcpcd
+/// (which alone sets $protocol) configures it itself. The lab's subnet is a /24.
+const CLIENT_SCRIPT: &str = r#"#!/bin/sh
+event=${reason:-$1}
+addr=${new_ip_address:-$ip}
+case "$event" in
+  bound|renew|BOUND|RENEW|REBIND|REBOOT)
+    echo "$event $addr ${new_routers:-$router} ${new_interface_mtu:-$mtu} $interface" >> LOG
+    [ -n "$protocol" ] || ip addr replace "$addr/${mask:-24}" dev "$interface" ;;
+esac
+exit 0
+"#;
+
+#[derive(Debug, Clone)]
+struct Event {
+    renew: bool,
+    ip: String,
+    router: String,
+    mtu: String,
+    iface: String,
+}
+
+impl Event {
+    fn parse(line: &str) -> Option<Event> {
+        let f: Vec<&str> = line.split(' ').collect();
+        let [event, ip, router, mtu, iface] = f[..] else {
+            return None;
+        };
+        Some(Event {
+            renew: matches!(event, "renew" | "RENEW" | "REBIND"),
+            ip: ip.into(),
+            router: router.into(),
+            mtu: mtu.into(),
+            iface: iface.into(),
+        })
+    }
+}
+
+fn in_range(ip: &str) -> bool {
+    let last: u8 = ip
+        .strip_prefix("10.0.5.")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    (100..=150).contains(&last)
+}
+
+/// Runs a client daemon until it has bound and renewed once, and checks what it was told.
+fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration) {
+    let iface = &lab.containers[c].iface;
+    let bound = lab.wait_events(iface, false, 1, Duration::from_secs(15));
+    let b = &bound[0];
+    assert!(in_range(&b.ip), "{b:?}");
+    assert_eq!(
+        (b.router.as_str(), b.mtu.as_str()),
+        ("10.0.5.1", PORT_MTU),
+        "{b:?}"
+    );
+    let renewed = lab.wait_events(iface, true, 1, limit);
+    assert_eq!(renewed[0].ip, b.ip, "a renewal must keep the address");
+    let leases = lab.leases();
+    assert_eq!(leases["leases"][0]["ip"], b.ip.as_str(), "{leases}");
+}
+
+#[test]
+fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
+    let mut lab = Lab::new("udhcpc");
+    let c = lab.container();
+    lab.serve(&["--lease-time", "6s"]).ok();
+    let script = lab.path("client.sh");
+    let iface = lab.containers[c].iface.clone();
+    let _client = lab.spawn(
+        c,
+        "busybox",
+        &["udhcpc", "-i", &iface, "-f", "-s", &script, "-O", "mtu"],
+    );
+    bound_then_renewed(&lab, c, Duration::from_secs(15));
+    let ns = &lab.containers[c].ns;
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", &iface]);
+    assert!(
+        in_range(addr[0]["addr_info"][0]["local"].as_str().unwrap()),
+        "{addr}"
+    );
+}
+
+#[test]
+fn dhclient_gets_an_address_router_and_mtu_and_renews() {
+    let mut lab = Lab::new("dhclient");
+    let c = lab.container();
+    lab.serve(&["--lease-time", "8s"]).ok();
+    let conf = lab.path("dhclient.conf");
+    fs::write(&conf, "request subnet-mask, routers, interface-mtu;\n").unwrap();
+    let (script, leases, pid) = (
+        lab.path("client.sh"),
+        lab.path("dhclient.leases"),
+        lab.path("dhclient.pid"),
+    );
+    let iface = lab.containers[c].iface.clone();
+    let args = [
+        "-4", "-d", "-cf", &conf, "-sf", &script, "-lf", &leases, "-pf", &pid, &iface,
+    ];
+    let _client = lab.spawn(c, "dhclient", &args);
+    bound_then_renewed(&lab, c, Duration::from_secs(15));
+}
+
+#[test]
+fn dhcpcd_gets_an_address_router_and_mtu_and_renews() {
+    let mut lab = Lab::new("dhcpcd");
+    let c = lab.container();
+    // dhcpcd takes no lease shorter than 20 s.
+    lab.serve(&["--lease-time", "20s"]).ok();
+    let script = lab.path("client.sh");
+    let iface = lab.containers[c].iface.clone();
+    let args = [
+        "-4",
+        "-B",
+        "-f",
+        "/dev/null",
+        "-c",
+        &script,
+        "-o",
+        "interface_mtu",
+        &iface,
+    ];
+    let _client = lab.spawn(c, "dhcpcd", &args);
+    bound_then_renewed(&lab, c, Duration::from_secs(25));
+    // dhcpcd configures address and routes itself (the MTU is left to its hook scripts,
+    // which the test script replaces): the kernel says so.
+    let ns = &lab.containers[c].ns;
+    let routes = ns.ip_json(&["-4", "route", "show", "default"]);
+    assert_eq!(routes[0]["gateway"], "10.0.5.1", "{routes}");
+}
+
+#[test]
+fn the_l2x_client_configures_address_route_and_mtu() {
+    let mut lab = Lab::new("request");
+    let c = lab.container();
+    lab.serve(&[]).ok();
+    let Container { ns, iface } = &lab.containers[c];
+    let run = ns.l2x(&["dhcp", "request", iface, "--timeout", "10s"]).ok();
+    assert!(run.stdout.contains("via 10.0.5.1 mtu 1400"), "{run:?}");
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    let info = &addr[0]["addr_info"][0];
+    assert!(in_range(info["local"].as_str().unwrap()), "{addr}");
+    assert_eq!(info["prefixlen"], 24);
+    assert_eq!(ns.link(iface)["mtu"], 1400);
+    let routes = ns.ip_json(&["-4", "route", "show", "default"]);
+    assert_eq!(routes[0]["gateway"], "10.0.5.1", "{routes}");
+}
+
+#[test]
+fn a_reservation_is_honoured() {
+    let mut lab = Lab::new("reserve");
+    let (a, b) = (lab.container(), lab.container());
+    let host = format!("{}=10.0.5.140", lab.mac(b));
+    lab.serve(&["--host", &host]).ok();
+    assert_eq!(lab.udhcpc_once(a).as_deref(), Some("10.0.5.100"));
+    assert_eq!(lab.udhcpc_once(b).as_deref(), Some("10.0.5.140"));
+}
+
+#[test]
+fn an_exhausted_pool_offers_nothing_and_says_so() {
+    let mut lab = Lab::new("exhaust");
+    let (a, b) = (lab.container(), lab.container());
+    lab.serve(&["--range", "10.0.5.100-10.0.5.100"]).ok();
+    assert_eq!(lab.udhcpc_once(a).as_deref(), Some("10.0.5.100"));
+    assert_eq!(lab.udhcpc_once(b), None);
+    let log = lab.server_log();
+    let line = format!("dhcp br0: no free address for {}", lab.mac(b));
+    assert!(log.contains(&line), "{log}");
+}
+
+/// The issue's "must show": a lease survives kill -9 of the server, and the restarted server
+/// (whose stale pid file must not stop it) gives each client its address again.
+#[test]
+fn leases_survive_kill_9_and_restart() {
+    let mut lab = Lab::new("crash");
+    let clients: Vec<usize> = (0..3).map(|_| lab.container()).collect();
+    let run = lab.serve(&[]).ok();
+    assert!(
+        run.stdout
+            .starts_with("dhcp br0: serving 10.0.5.100-10.0.5.150 (pid "),
+        "{run:?}"
+    );
+    let before: Vec<String> = clients
+        .iter()
+        .map(|&c| lab.udhcpc_once(c).unwrap())
+        .collect();
+    let listed = lab.leases();
+    assert_eq!(listed["leases"].as_array().unwrap().len(), 3, "{listed}");
+    assert_eq!(listed["leases"][0]["mac"], lab.mac(clients[0]).as_str());
+
+    run_ok("kill", &["-9", &lab.server_pid()]);
+    sleep(Duration::from_millis(200));
+    lab.serve(&[]).ok();
+    // Asked in the reverse order, so handing out addresses afresh would give others.
+    for &c in clients.iter().rev() {
+        assert_eq!(lab.udhcpc_once(c).as_ref(), Some(&before[c]), "client {c}");
+    }
+    assert!(
+        lab.server_log().contains("3 active leases"),
+        "{}",
+        lab.server_log()
+    );
+}
+
+#[test]
+fn a_client_on_another_interface_gets_no_answer() {
+    let mut lab = Lab::new("elsewhere");
+    let bridged = lab.container();
+    lab.serve(&[]).ok();
+    // A veth of the server's namespace that is not a port of br0, addressed in the same subnet.
+    let outside = Netns::new("out");
+    lab.host
+        .ip(&["link", "add", "o0", "type", "veth", "peer", "name", "o1"]);
+    lab.host.ip(&["addr", "add", "10.0.5.2/24", "dev", "o0"]);
+    lab.host.ip(&["link", "set", "o0", "up"]);
+    lab.host.ip(&["link", "set", "o1", "netns", &outside.name]);
+    outside.ip(&["link", "set", "o1", "up"]);
+    let out = outside.exec(
+        "busybox",
+        &[
+            "udhcpc",
+            "-i",
+            "o1",
+            "-f",
+            "-q",
+            "-n",
+            "-t",
+            "3",
+            "-T",
+            "1",
+            "-s",
+            "/bin/true",
+        ],
+    );
+    assert!(!out.status.success(), "a client outside br0 got a lease");
+    assert!(lab.udhcpc_once(bridged).is_some());
+}
+
+#[test]
+fn malformed_packets_are_ignored_and_serving_goes_on() {
+    let mut lab = Lab::new("garbage");
+    let (sender, client) = (lab.container(), lab.container());
+    lab.serve(&[]).ok();
+    let Container { ns, iface } = &lab.containers[sender];
+    ns.ip(&["addr", "add", "10.0.5.99/24", "dev", iface]);
+    let out = ns.exec("python3", &["-c", GARBAGE, iface]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(lab.udhcpc_once(client).is_some(), "{}", lab.server_log());
+    run_ok("kill", &["-0", &lab.server_pid()]);
+}
+
+/// Datagrams to port 67, unicast and broadcast: empty, truncated, a reply instead of a
+/// request, no magic cookie, option lengths running past the end, a message type of the
+/// wrong length, random bytes.
+const GARBAGE: &str = r#"
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, sys.argv[1].encode())
+s.bind(("0.0.0.0", 68))
+def msg(op=1, cookie=b"\x63\x82\x53\x63", opts=b"\x35\x01\x01\xff"):
+    return bytes([op, 1, 6, 0]) + os.urandom(4) + bytes(20) + bytes.fromhex("020000000099") + bytes(202) + cookie + opts
+bad = [b"", b"\x01", msg()[:100], msg()[:239], msg(op=2), msg(cookie=b"\x00\x00\x00\x00"),
+       msg(opts=b"\x35\xff\x01"), msg(opts=b"\x35\x02\x01\x01\x32\x09\x0a\xff"),
+       msg(opts=b"\x3d\x00\x35\x01\x03\xff"), msg(opts=b"\x35\x01\x63\xff")]
+bad += [os.urandom(n) for n in (50, 240, 300, 576, 1400) for _ in range(20)]
+for dst in ("10.0.5.1", "255.255.255.255"):
+    for b in bad:
+        s.sendto(b, (dst, 67))
+"#;
+
+#[test]
+fn a_second_server_is_refused_and_stop_stops_the_first() {
+    let mut lab = Lab::new("second");
+    lab.container();
+    lab.serve(&[]).ok();
+    let pid = lab.server_pid();
+    lab.serve(&[])
+        .fails(1, &format!("a DHCP server already runs on br0 (pid {pid}"));
+    let run = lab.stop().ok();
+    assert_eq!(run.stdout, format!("dhcp br0: stopped (pid {pid})\n"));
+    assert!(!Path::new(&lab.path("pid")).exists());
+    assert_eq!(lab.stop().ok().stdout, "dhcp br0: not running\n");
+}
+
+#[test]
+fn default_paths_carry_the_namespace() {
+    let lab = Lab::new("paths");
+    let ns = &lab.host.name;
+    let run = lab
+        .host
+        .l2x(&["dhcp", "serve", "br0", "--range", RANGE, "--daemon"])
+        .ok();
+    assert!(run.stdout.contains("serving"), "{run:?}");
+    let pid = PathBuf::from(format!("/run/l2x/{ns}/dhcp-br0.pid"));
+    let leases = PathBuf::from(format!("/var/lib/l2x/{ns}/dhcp-br0.leases"));
+    assert!(pid.exists() && leases.exists());
+    lab.host.l2x(&["dhcp", "leases", "br0"]).ok();
+    lab.host.l2x(&["dhcp", "stop", "br0"]).ok();
+    assert!(!pid.exists());
+    fs::remove_dir_all(pid.parent().unwrap()).unwrap();
+    fs::remove_dir_all(leases.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn the_foreground_server_stops_cleanly_on_sigterm() {
+    let lab = Lab::new("sigterm");
+    let (leases, pid) = (lab.path("leases"), lab.path("pid"));
+    let args = [
+        "-n",
+        &lab.host.name,
+        "dhcp",
+        "serve",
+        "br0",
+        "--range",
+        RANGE,
+    ];
+    let mut server = Command::new(env!("CARGO_BIN_EXE_l2x"))
+        .args(args)
+        .args(["--lease-file", &leases, "--pid-file", &pid])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !Path::new(&pid).exists() || fs::read_to_string(&pid).unwrap().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(5), "no pid file");
+        sleep(Duration::from_millis(20));
+    }
+    run_ok("kill", &["-TERM", &server.id().to_string()]);
+    let out = server.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("dhcp br0: serving 10.0.5.100-10.0.5.150 on br0"),
+        "{log}"
+    );
+    assert!(log.ends_with("dhcp br0: stopped\n"), "{log}");
+    assert!(!Path::new(&pid).exists());
+}
+
+#[test]
+fn bad_command_lines_and_foreign_ranges_are_refused() {
+    let lab = Lab::new("refuse");
+    let serve = |extra: &[&str]| {
+        let mut args = vec![
+            "dhcp",
+            "serve",
+            "br0",
+            "--lease-file",
+            "/nonexistent/l",
+            "--pid-file",
+        ];
+        let pid = lab.path("pid");
+        args.push(&pid);
+        args.extend_from_slice(extra);
+        lab.host.l2x(&args)
+    };
+    serve(&["--range", "10.0.5.200-10.0.5.100"]).fails(2, "ends before it starts");
+    serve(&["--range", RANGE, "--lease-time", "0s"]).fails(2, "out of range");
+    serve(&[
+        "--range",
+        RANGE,
+        "--host",
+        "02:00:00:00:00:01=10.0.5.9",
+        "--host",
+        "02:00:00:00:00:01=10.0.5.8",
+    ])
+    .fails(2, "names 02:00:00:00:00:01 twice");
+    serve(&["--range", "10.0.6.10-10.0.6.20"]).fails(1, "not inside a subnet of br0");
+    serve(&["--range", RANGE, "--host", "02:00:00:00:00:01=10.0.7.9"]).fails(
+        1,
+        "reservation 10.0.7.9 for 02:00:00:00:00:01 is not a host address of 10.0.5.1/24",
+    );
+    lab.host
+        .l2x(&[
+            "dhcp",
+            "serve",
+            "nobr0",
+            "--range",
+            RANGE,
+            "--pid-file",
+            &lab.path("pid2"),
+        ])
+        .fails(1, "no such bridge nobr0");
+}
+
+/// perfdhcp acts as a relay (giaddr = its own address), as in the benchmark: relayed
+/// exchanges must complete.
+#[test]
+fn relayed_requests_are_answered_to_the_relay() {
+    let mut lab = Lab::new("relay");
+    let c = lab.container();
+    lab.serve(&[]).ok();
+    let Container { ns, iface } = &lab.containers[c];
+    ns.ip(&["addr", "add", "10.0.5.2/24", "dev", iface]);
+    // -W: wait a second for the last answers before counting them as dropped.
+    let args = [
+        "-4", "-l", iface, "-r", "20", "-n", "20", "-R", "20", "-u", "-W", "1000000",
+    ];
+    let out = ns.exec("perfdhcp", &[&args[..], &["10.0.5.1"]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let complete = text.matches("received packets: 20\n").count();
+    assert_eq!(
+        complete,
+        2,
+        "offers and acks:\n{text}\n{}",
+        lab.server_log()
+    );
+    assert_eq!(lab.leases()["leases"].as_array().unwrap().len(), 20);
+}
