@@ -62,7 +62,9 @@ fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Resul
 /// Enslaves `port` to `bridge` and sets it up in one request, then marks it isolated when asked.
 /// If isolation is refused the port is released again. Returns the bridge's MTU before and
 /// after: the kernel silently lowers a bridge to its smallest port, and frames that fitted
-/// before may then be dropped.
+/// before may then be dropped. Only a port smaller than the bridge can lower it (the kernel
+/// sets an auto-sized bridge to its smallest port and leaves one sized by hand alone), so the
+/// bridge is read back only then; otherwise `after` is reported as `before`.
 pub fn attach_port(
     ctx: &mut Ctx,
     port: &Link,
@@ -88,6 +90,9 @@ pub fn attach_port(
             .ack(&link::change(port.index, &port.name, release))
             .ok();
         return Err(e.into());
+    }
+    if port.mtu >= bridge.mtu {
+        return Ok((bridge.mtu, bridge.mtu));
     }
     let after = links::find_index(&mut ctx.nl, bridge.index)?.map_or(bridge.mtu, |b| b.mtu);
     Ok((bridge.mtu, after))
