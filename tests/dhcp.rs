@@ -598,6 +598,9 @@ fn bad_command_lines_and_foreign_ranges_are_refused() {
             &lab.path("pid2"),
         ])
         .fails(1, "no such bridge nobr0");
+    // Nothing half-made: no pid file, no lease file.
+    assert!(!Path::new(&lab.path("pid")).exists() && !Path::new(&lab.path("pid2")).exists());
+    assert!(!Path::new("/nonexistent/l").exists());
 }
 
 /// perfdhcp acts as a relay (giaddr = its own address), as in the benchmark: relayed

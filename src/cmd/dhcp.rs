@@ -68,18 +68,13 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| default_path(ctx, &args.bridge, "pid"));
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
-    let cfg = configure(ctx, args, lease_file)?;
-    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
-    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Log {
-        prefix: format!("dhcp {}", args.bridge),
-        quiet: ctx.out.quiet,
-        verbose: ctx.verbose,
+    let mut server = match start(ctx, args, lease_file) {
+        Ok(server) => server,
+        Err(e) => {
+            pid_file.remove();
+            return Err(e);
+        }
     };
-    if let Some(path) = &args.log_file {
-        daemon::log_to(path)?;
-    }
-    let mut server = Server::start(cfg, pool, log)?;
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
     if !args.daemon {
@@ -100,6 +95,22 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     let result = server.run(&mut ctx.nl);
     pid_file.remove();
     result
+}
+
+/// Everything up to a bound socket and loaded leases.
+fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Server> {
+    let cfg = configure(ctx, args, lease_file)?;
+    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
+    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
+    let log = Log {
+        prefix: format!("dhcp {}", args.bridge),
+        quiet: ctx.out.quiet,
+        verbose: ctx.verbose,
+    };
+    if let Some(path) = &args.log_file {
+        daemon::log_to(path)?;
+    }
+    Server::start(cfg, pool, log)
 }
 
 /// Two reservations for one MAC or one address are a mistake on the command line.
