@@ -510,21 +510,42 @@ fn a_second_server_is_refused_and_stop_stops_the_first() {
 
 #[test]
 fn default_paths_carry_the_namespace() {
-    let lab = Lab::new("paths");
-    let ns = &lab.host.name;
-    let run = lab
-        .host
-        .l2x(&["dhcp", "serve", "br0", "--range", RANGE, "--daemon"])
-        .ok();
-    assert!(run.stdout.contains("serving"), "{run:?}");
+    let mut lab = Lab::new("paths");
+    let c = lab.container();
+    let ns = lab.host.name.clone();
     let pid = PathBuf::from(format!("/run/l2x/{ns}/dhcp-br0.pid"));
     let leases = PathBuf::from(format!("/var/lib/l2x/{ns}/dhcp-br0.leases"));
+    let _cleanup = RemoveOnDrop(vec![
+        pid.parent().unwrap().to_path_buf(),
+        leases.parent().unwrap().to_path_buf(),
+    ]);
+    let run = lab
+        .host
+        .l2x(&["dhcp", "serve", "br0", "--range", RANGE, "--daemon"]);
+    assert!(run.ok().stdout.contains("serving"));
     assert!(pid.exists() && leases.exists());
-    lab.host.l2x(&["dhcp", "leases", "br0"]).ok();
+    let got = lab.udhcpc_once(c).unwrap();
+    let listed = lab.host.l2x(&["-j", "dhcp", "leases", "br0"]).ok().json();
+    assert_eq!(listed["leases"][0]["ip"], got.as_str());
+    // l2x show lists the server with its lease count.
+    let shown = lab.host.l2x(&["-j", "show"]).ok().json();
+    assert_eq!(shown["dhcp"][0]["bridge"], "br0", "{shown}");
+    assert_eq!(shown["dhcp"][0]["leases"], 1, "{shown}");
     lab.host.l2x(&["dhcp", "stop", "br0"]).ok();
     assert!(!pid.exists());
-    fs::remove_dir_all(pid.parent().unwrap()).unwrap();
-    fs::remove_dir_all(leases.parent().unwrap()).unwrap();
+    let shown = lab.host.l2x(&["-j", "show"]).ok().json();
+    assert_eq!(shown["dhcp"], serde_json::json!([]), "{shown}");
+}
+
+/// Directories removed when a test ends, however it ends.
+struct RemoveOnDrop(Vec<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
 
 #[test]

@@ -208,5 +208,6 @@ JSON (-j): {\"bridges\": [BRIDGE...]} where BRIDGE is {\"name\", \"ifindex\", \"
 state: \"forwarding\", ...), \"isolated\" (bool)}])}.";
 
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...]} with each section as its own show command prints it (see \
-l2x-bridge-show(1)).";
+JSON (-j): {\"bridges\": [...], \"dhcp\": [...]} with each section as its own show command \
+prints it (see l2x-bridge-show(1)); \"dhcp\" lists the DHCP servers running with their default \
+pid file, each {\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";

@@ -29,6 +29,7 @@ pub fn bridges(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
 pub fn everything(ctx: &mut Ctx) -> Result<()> {
     let view = Overview {
         bridges: collect_bridges(ctx, None)?,
+        dhcp: super::dhcp::servers(ctx)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())

@@ -143,9 +143,9 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
-/// lock, which it does only on exit. None when no server was running.
-pub fn stop(path: &Path) -> Result<Option<i32>> {
+/// The server holding a pid file's lock: its pid and the open file, or None when no server
+/// runs (no file, or a stale one nobody locks).
+fn holder(path: &Path) -> Result<Option<(i32, File)>> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -156,6 +156,20 @@ pub fn stop(path: &Path) -> Result<Option<i32>> {
     }
     let pid = read_pid(&mut file)
         .ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
+    Ok(Some((pid, file)))
+}
+
+/// The pid of the server that holds this pid file, if one runs.
+pub fn running(path: &Path) -> Result<Option<i32>> {
+    Ok(holder(path)?.map(|(pid, _)| pid))
+}
+
+/// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
+/// lock, which it does only on exit. None when no server was running.
+pub fn stop(path: &Path) -> Result<Option<i32>> {
+    let Some((pid, file)) = holder(path)? else {
+        return Ok(None);
+    };
     signal::kill(Pid::from_raw(pid), Signal::SIGTERM)
         .with_context(|| format!("signal pid {pid}"))?;
     let start = Instant::now();

@@ -12,11 +12,16 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
+    pub dhcp: Vec<leases::ServerView>,
 }
 
 impl Overview {
     pub fn table(&self) -> String {
-        format!("Bridges\n{}", bridges::table(&self.bridges))
+        format!(
+            "Bridges\n{}\nDHCP servers\n{}",
+            bridges::table(&self.bridges),
+            leases::servers_table(&self.dhcp)
+        )
     }
 }
 
