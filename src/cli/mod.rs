@@ -188,7 +188,9 @@ Exit status 2 for a malformed range or reservation. A range or reservation outsi
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
 
-Runs in the foreground, logging to stderr, until SIGINT or SIGTERM. With -n NETNS it serves the \
+Runs in the foreground, logging to stderr, until SIGINT or SIGTERM: one line per ACK, NAK, \
+RELEASE and DECLINE (none with -q) and a warning when the pool is exhausted; -v adds each OFFER \
+and each packet ignored as malformed. With -n NETNS it serves the \
 bridge of that namespace, and the default file names carry the namespace's name.";
 
 const LEASES_JSON: &str = "\
