@@ -303,46 +303,30 @@ fn tunnel_show_and_del() {
         .fails(1, "br0 is a bridge, not a tunnel");
 }
 
-/// Bad input: exit status, message, and no link added.
-fn rejects(args: &[&str], code: i32, needle: &str) {
+/// Bad input: the command line (split at spaces) fails with this exit status and message, and
+/// no link is added.
+fn rejects(command_line: &str, code: i32, needle: &str) {
     let ns = Netns::new("tbad");
     ns.ip(&["link", "add", "br0", "type", "bridge"]);
     let before = ns.snapshot();
-    ns.l2x(args).fails(code, needle);
-    assert_eq!(ns.snapshot(), before, "state changed by {args:?}");
+    let args: Vec<&str> = command_line.split_whitespace().collect();
+    ns.l2x(&args).fails(code, needle);
+    assert_eq!(ns.snapshot(), before, "state changed by {command_line}");
 }
+
+const VXLAN: &str = "tunnel vxlan vx0 --vni 1 --local 192.0.2.1";
+const L2TP: &str = "tunnel l2tp l0 --local 192.0.2.1 --remote 192.0.2.2 --session-id 1";
 
 #[test]
 fn remote_equal_to_local() {
-    rejects(
-        &[
-            "tunnel",
-            "gretap",
-            "gt0",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.1",
-        ],
-        2,
-        "a tunnel needs two hosts",
-    );
+    let gretap = "tunnel gretap gt0 --local 192.0.2.1 --remote 192.0.2.1";
+    rejects(gretap, 2, "a tunnel needs two hosts");
 }
 
 #[test]
 fn ipv4_local_with_ipv6_remote() {
     rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "1",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "fd00::2",
-        ],
+        &format!("{VXLAN} --remote fd00::2"),
         2,
         "different families",
     );
@@ -350,98 +334,34 @@ fn ipv4_local_with_ipv6_remote() {
 
 #[test]
 fn vni_of_2_to_the_24() {
-    rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "16777216",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.2",
-        ],
-        2,
-        "16777216",
-    );
+    let vni = "tunnel vxlan vx0 --vni 16777216 --local 192.0.2.1 --remote 192.0.2.2";
+    rejects(vni, 2, "16777216");
 }
 
 #[test]
 fn tunnel_id_zero() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "0",
-        "--session-id",
-        "1",
-    ];
-    rejects(&args, 2, "--tunnel-id");
+    rejects(&format!("{L2TP} --tunnel-id 0"), 2, "--tunnel-id");
 }
 
 #[test]
 fn cookie_of_three_bytes() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-        "--cookie",
-        "010203",
-    ];
-    rejects(&args, 2, "4 or 8 bytes");
+    rejects(
+        &format!("{L2TP} --tunnel-id 1 --cookie 010203"),
+        2,
+        "4 or 8 bytes",
+    );
 }
 
 #[test]
 fn udp_ports_with_ip_encapsulation() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-        "--encap",
-        "ip",
-        "--sport",
-        "1702",
-    ];
-    rejects(&args, 2, "need --encap udp");
+    let ip_encap = format!("{L2TP} --tunnel-id 1 --encap ip --sport 1702");
+    rejects(&ip_encap, 2, "need --encap udp");
 }
 
 #[test]
 fn isolated_without_bridge() {
     rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "1",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.2",
-            "--isolated",
-        ],
+        &format!("{VXLAN} --remote 192.0.2.2 --isolated"),
         2,
         "--bridge",
     );
@@ -449,36 +369,21 @@ fn isolated_without_bridge() {
 
 #[test]
 fn bridge_that_does_not_exist() {
-    let args = [
-        "tunnel",
-        "vxlan",
-        "vx0",
-        "--vni",
-        "1",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--bridge",
-        "nobr",
-    ];
-    rejects(&args, 1, "no such bridge nobr");
+    rejects(
+        &format!("{VXLAN} --remote 192.0.2.2 --bridge nobr"),
+        1,
+        "no such bridge nobr",
+    );
 }
 
 #[test]
 fn name_used_by_another_kind() {
-    let args = [
-        "tunnel",
-        "vxlan",
-        "br0",
-        "--vni",
-        "1",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-    ];
-    rejects(&args, 1, "br0 exists and is a bridge, not a vxlan tunnel");
+    let named_br0 = "tunnel vxlan br0 --vni 1 --local 192.0.2.1 --remote 192.0.2.2";
+    rejects(
+        named_br0,
+        1,
+        "br0 exists and is a bridge, not a vxlan tunnel",
+    );
 }
 
 /// Whether iproute2 can make a link of this kind in a scratch namespace.
@@ -525,19 +430,8 @@ fn gretap_without_kernel_support_says_what_is_missing() {
 #[test]
 fn l2tp_without_kernel_support_says_what_is_missing() {
     let ns = Netns::new("nol2tp");
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l2t0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-    ];
+    let line = format!("{L2TP} --tunnel-id 1");
+    let args: Vec<&str> = line.split_whitespace().collect();
     let ip_l2tp = Command::new("ip")
         .args(["-n", &ns.name, "l2tp", "show", "tunnel"])
         .output()
@@ -548,7 +442,7 @@ fn l2tp_without_kernel_support_says_what_is_missing() {
         assert!(!run.stderr.contains("no l2tp support"), "{run:?}");
         return;
     }
-    let run = run.fails(1, "l2x: tunnel l2tp l2t0: this kernel has no l2tp support");
+    let run = run.fails(1, "l2x: tunnel l2tp l0: this kernel has no l2tp support");
     assert!(run.stderr.contains("modprobe l2tp_eth"), "{run:?}");
     assert_eq!(ns.link_names(), ["lo"]);
 }

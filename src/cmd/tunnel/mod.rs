@@ -131,12 +131,10 @@ fn placement_differences(link: &Link, common: &TunnelCommon, bridge: Option<&Lin
     if let Some(br) = bridge {
         if link.master != Some(br.index) {
             diffs.push(format!("not a port of {}", br.name));
-        } else if bridge_port::parse(&link.slave_data).isolated != common.isolated {
-            let want = if common.isolated { "on" } else { "off" };
-            diffs.push(format!(
-                "isolated {} (wanted {want})",
-                if common.isolated { "off" } else { "on" }
-            ));
+        } else {
+            let on_off = |b: bool| if b { "on" } else { "off" };
+            let isolated = bridge_port::parse(&link.slave_data).isolated;
+            differ(&mut diffs, "isolated", on_off(isolated), on_off(common.isolated));
         }
     }
     diffs
