@@ -446,3 +446,33 @@ fn l2tp_without_kernel_support_says_what_is_missing() {
     assert!(run.stderr.contains("modprobe l2tp_eth"), "{run:?}");
     assert_eq!(ns.link_names(), ["lo"]);
 }
+
+#[test]
+fn ports_get_an_mtu_that_fits_the_tunnel() {
+    let seg = Segment::new("vxmtu", 2);
+    let (h1, h2) = (seg.host(1), seg.host(2));
+    // c1, the container's veth, was attached at 1500 before the tunnel came.
+    let run = h1
+        .ns
+        .l2x(&vxlan_args(
+            &h1.underlay,
+            &[&h2.underlay],
+            &["--bridge", "br0"],
+        ))
+        .ok();
+    assert!(
+        run.stdout
+            .contains("ports above 1450 lose bigger frames: c1 (1500)"),
+        "{run:?}"
+    );
+    // A port attached afterwards gets the bridge's MTU.
+    h1.ns.veth("late0", "late1");
+    let run = h1.ns.l2x(&["attach", "late0", "br0"]).ok();
+    assert!(
+        run.stdout
+            .contains("port late0 MTU lowered from 1500 to 1450 to fit bridge br0"),
+        "{run:?}"
+    );
+    assert_eq!(h1.ns.link("late0")["mtu"], 1450);
+    assert_eq!(h1.ns.link("br0")["mtu"], 1450);
+}
