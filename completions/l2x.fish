@@ -31,8 +31,10 @@ complete -c l2x -n "__fish_l2x_needs_command" -s v -l verbose -d 'Print each net
 complete -c l2x -n "__fish_l2x_needs_command" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_needs_command" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "show" -d 'Everything l2x manages, in one view'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
@@ -73,6 +75,83 @@ complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "gretap" -d 'Ethernet over GRE (ip link add ... type gretap); ip6gretap when the addresses are IPv6'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "l2tp" -d 'An L2TPv3 tunnel and its Ethernet session, whose interface is NAME (ip l2tp)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "vxlan" -d 'Unicast VXLAN: every --remote gets a copy of broadcast and unknown frames'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "del" -d 'Delete a tunnel; for L2TP the session, and its tunnel when no session is left'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "show" -d 'List tunnels with kind, endpoints, ids, MTU, state and bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l local -d 'This host\'s underlay address' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l remote -d 'The peer\'s underlay address (same family as --local)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l ttl -d 'TTL of the outer packets (0 = inherit from the inner packet)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l key -d 'GRE key, for both directions (must match the peer\'s)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l mtu -d 'The device\'s MTU (68-65535); without it the encapsulation\'s own fit is used and printed' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l bridge -d 'Attach the tunnel to this bridge' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l local -d 'This host\'s underlay address' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l remote -d 'The peer\'s underlay address (same family as --local)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l tunnel-id -d 'This end\'s tunnel id (1-4294967295)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l session-id -d 'This end\'s session id (1-4294967295)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l peer-tunnel-id -d 'The peer\'s tunnel id [default: --tunnel-id]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l peer-session-id -d 'The peer\'s session id [default: --session-id]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l encap -d 'Encapsulation' -r -f -a "udp\t'L2TPv3 in UDP (ports --sport/--dport)'
+ip\t'L2TPv3 straight over IP (protocol 115)'"
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l sport -d 'UDP source port' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l dport -d 'UDP destination port' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l cookie -d 'This end\'s cookie, 4 or 8 bytes in hex (the peer\'s --peer-cookie)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l peer-cookie -d 'The cookie expected from the peer, 4 or 8 bytes in hex' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l mtu -d 'The device\'s MTU (68-65535); without it the encapsulation\'s own fit is used and printed' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l bridge -d 'Attach the tunnel to this bridge' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l vni -d 'VXLAN network identifier (0-16777215), the same on every host of the segment' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l local -d 'This host\'s underlay address' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l remote -d 'A peer\'s underlay address (repeatable: one per other host)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l dport -d 'UDP destination port (the kernel\'s own default would be 8472)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l mtu -d 'The device\'s MTU (68-65535); without it the encapsulation\'s own fit is used and printed' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l bridge -d 'Attach the tunnel to this bridge' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "gretap" -d 'Ethernet over GRE (ip link add ... type gretap); ip6gretap when the addresses are IPv6'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "l2tp" -d 'An L2TPv3 tunnel and its Ethernet session, whose interface is NAME (ip l2tp)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "vxlan" -d 'Unicast VXLAN: every --remote gets a copy of broadcast and unknown frames'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "del" -d 'Delete a tunnel; for L2TP the session, and its tunnel when no session is left'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "show" -d 'List tunnels with kind, endpoints, ids, MTU, state and bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -l isolated -d 'Mark the port isolated: two isolated ports never forward to each other (split horizon for a full mesh of tunnels)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
@@ -86,6 +165,42 @@ complete -c l2x -n "__fish_l2x_using_subcommand detach" -s q -l quiet -d 'Print 
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s q -l quiet -d 'Print nothing on success'
@@ -150,16 +265,26 @@ complete -c l2x -n "__fish_l2x_using_subcommand generate" -s q -l quiet -d 'Prin
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "bridge" -d 'Create, delete and list bridges'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "detach" -d 'Release an interface from its bridge'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "show" -d 'Everything l2x manages, in one view'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge attach detach dhcp show generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "show" -d 'Everything l2x manages, in one view'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "gretap" -d 'Ethernet over GRE (ip link add ... type gretap); ip6gretap when the addresses are IPv6'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "l2tp" -d 'An L2TPv3 tunnel and its Ethernet session, whose interface is NAME (ip l2tp)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "vxlan" -d 'Unicast VXLAN: every --remote gets a copy of broadcast and unknown frames'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "del" -d 'Delete a tunnel; for L2TP the session, and its tunnel when no session is left'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "show" -d 'List tunnels with kind, endpoints, ids, MTU, state and bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'

@@ -35,12 +35,27 @@ fn command_line_error(e: clap::Error) -> i32 {
         };
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid command line");
-    eprintln!("l2x: {}", first.trim_start_matches("error: "));
+    eprintln!("l2x: {}", first_sentence(&text));
     if let Some(tip) = text.lines().find_map(|l| l.trim().strip_prefix("tip: ")) {
         eprintln!("hint: {tip}");
     } else {
         eprintln!("hint: `l2x --help` or `l2x COMMAND --help` shows the usage");
     }
     report::EXIT_USAGE
+}
+
+/// clap's first line, with the indented lines that complete it when it ends in a colon ("the
+/// following required arguments were not provided:" is followed by their names).
+fn first_sentence(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("invalid command line");
+    let first = first.trim_start_matches("error: ");
+    if !first.ends_with(':') {
+        return first.to_string();
+    }
+    let rest: Vec<&str> = lines
+        .take_while(|l| l.starts_with(char::is_whitespace) && !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    format!("{first} {}", rest.join(", "))
 }

@@ -94,6 +94,13 @@ impl Out {
         }
     }
 
+    /// Something that did not stop the command but may stop what the user wants from it: on
+    /// stderr, even with `-q`, with what to do about it.
+    pub fn warn(&self, text: &str, hint: &str) {
+        eprintln!("warning: {text}");
+        eprintln!("hint: {hint}");
+    }
+
     /// A show command's document: the table, or with `-j` the JSON.
     pub fn show<T: serde::Serialize>(&self, value: &T, table: impl FnOnce() -> String) {
         let text = if self.json {

@@ -2,13 +2,14 @@
 
 pub mod values;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
-use ipnetwork::IpNetwork;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnetwork::{IpNetwork, Ipv4Network};
 
-pub use values::{HostReservation, IfName, Ipv4Range, Mac};
+pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
 
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
@@ -36,6 +37,9 @@ pub enum Command {
     /// Create, delete and list bridges
     #[command(subcommand)]
     Bridge(BridgeCmd),
+    /// Create, delete and list the tunnels that join hosts' bridges
+    #[command(subcommand)]
+    Tunnel(TunnelCmd),
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
@@ -43,6 +47,9 @@ pub enum Command {
         /// The bridge port to release
         iface: IfName,
     },
+    /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
+    #[command(subcommand)]
+    Nat(NatCmd),
     /// The built-in DHCPv4 server on a bridge, its leases, and a one-shot client
     #[command(subcommand)]
     Dhcp(DhcpCmd),
@@ -104,6 +111,157 @@ pub struct AttachArgs {
     /// for a full mesh of tunnels)
     #[arg(long)]
     pub isolated: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TunnelCmd {
+    /// Ethernet over GRE (ip link add ... type gretap); ip6gretap when the addresses are IPv6
+    #[command(after_long_help = IDEMPOTENT)]
+    Gretap(GretapArgs),
+    /// An L2TPv3 tunnel and its Ethernet session, whose interface is NAME (ip l2tp)
+    #[command(after_long_help = IDEMPOTENT)]
+    L2tp(L2tpArgs),
+    /// Unicast VXLAN: every --remote gets a copy of broadcast and unknown frames
+    #[command(after_long_help = IDEMPOTENT)]
+    Vxlan(VxlanArgs),
+    /// Delete a tunnel; for L2TP the session, and its tunnel when no session is left
+    Del {
+        /// The tunnel interface
+        name: IfName,
+    },
+    /// List tunnels with kind, endpoints, ids, MTU, state and bridge
+    #[command(after_long_help = TUNNEL_JSON)]
+    Show {
+        /// Only this tunnel
+        name: Option<IfName>,
+    },
+}
+
+/// What every tunnel command does with the device once it exists.
+#[derive(Debug, Args)]
+pub struct TunnelCommon {
+    /// The device's MTU (68-65535); without it the encapsulation's own fit is used and printed
+    #[arg(long, value_parser = clap::value_parser!(u32).range(68..=65535))]
+    pub mtu: Option<u32>,
+    /// Attach the tunnel to this bridge
+    #[arg(long, value_name = "BR")]
+    pub bridge: Option<IfName>,
+    /// With --bridge: mark the port isolated (split horizon for a full mesh)
+    #[arg(long, requires = "bridge")]
+    pub isolated: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GretapArgs {
+    /// The tunnel's interface name
+    pub name: IfName,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// The peer's underlay address (same family as --local)
+    #[arg(long)]
+    pub remote: IpAddr,
+    /// TTL of the outer packets (0 = inherit from the inner packet)
+    #[arg(long, default_value_t = 255)]
+    pub ttl: u8,
+    /// GRE key, for both directions (must match the peer's)
+    #[arg(long)]
+    pub key: Option<u32>,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum L2tpEncap {
+    /// L2TPv3 in UDP (ports --sport/--dport)
+    Udp,
+    /// L2TPv3 straight over IP (protocol 115)
+    Ip,
+}
+
+#[derive(Debug, Args)]
+pub struct L2tpArgs {
+    /// The session's interface name
+    pub name: IfName,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// The peer's underlay address (same family as --local)
+    #[arg(long)]
+    pub remote: IpAddr,
+    /// This end's tunnel id (1-4294967295)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tunnel_id: u32,
+    /// This end's session id (1-4294967295)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_id: u32,
+    /// The peer's tunnel id [default: --tunnel-id]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub peer_tunnel_id: Option<u32>,
+    /// The peer's session id [default: --session-id]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub peer_session_id: Option<u32>,
+    /// Encapsulation
+    #[arg(long, value_enum, default_value_t = L2tpEncap::Udp)]
+    pub encap: L2tpEncap,
+    /// UDP source port
+    #[arg(long, alias = "udp-sport", value_name = "PORT")]
+    pub sport: Option<u16>,
+    /// UDP destination port
+    #[arg(long, alias = "udp-dport", value_name = "PORT")]
+    pub dport: Option<u16>,
+    /// This end's cookie, 4 or 8 bytes in hex (the peer's --peer-cookie)
+    #[arg(long, value_parser = values::cookie)]
+    pub cookie: Option<Cookie>,
+    /// The cookie expected from the peer, 4 or 8 bytes in hex
+    #[arg(long, value_parser = values::cookie)]
+    pub peer_cookie: Option<Cookie>,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct VxlanArgs {
+    /// The tunnel's interface name
+    pub name: IfName,
+    /// VXLAN network identifier (0-16777215), the same on every host of the segment
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..1 << 24))]
+    pub vni: u32,
+    /// This host's underlay address
+    #[arg(long)]
+    pub local: IpAddr,
+    /// A peer's underlay address (repeatable: one per other host)
+    #[arg(long, required = true)]
+    pub remote: Vec<IpAddr>,
+    /// UDP destination port (the kernel's own default would be 8472)
+    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT)]
+    pub dport: u16,
+    #[command(flatten)]
+    pub common: TunnelCommon,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NatCmd {
+    /// Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding
+    #[command(after_long_help = NAT_MASQ)]
+    Masq(NatArgs),
+    /// Remove a masquerade rule; IPv4 forwarding is left as it is
+    #[command(after_long_help = NAT_DEL)]
+    Del(NatArgs),
+    /// List the masquerade rules l2x owns, and whether IPv4 forwarding is on
+    #[command(after_long_help = NAT_JSON)]
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct NatArgs {
+    /// The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host
+    /// bits are cleared
+    #[arg(long, value_name = "CIDR", value_parser = values::ipv4_cidr)]
+    pub source: Ipv4Network,
+    /// Only traffic leaving by this interface (default: any interface)
+    #[arg(long, value_name = "IFACE")]
+    pub out: Option<IfName>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,7 +367,42 @@ JSON (-j): {\"bridges\": [BRIDGE...]} where BRIDGE is {\"name\", \"ifindex\", \"
 ([\"10.0.5.1/24\", ...]), \"ports\" ([{\"name\", \"ifindex\", \"kind\", \"mtu\", \"state\" (STP port \
 state: \"forwarding\", ...), \"isolated\" (bool)}])}.";
 
+const TUNNEL_JSON: &str = "\
+JSON (-j): {\"tunnels\": [TUNNEL...]} where TUNNEL is {\"name\", \"kind\" (\"gretap\", \
+\"ip6gretap\", \"l2tp\", \"vxlan\"), \"local\", \"remotes\" ([address...]), \"key\" (gretap, or \
+null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or null), \"l2tp\" (null, or \
+{\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"encap\" (\"udp\" or \
+\"ip\"), \"sport\"}), \"mtu\", \"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" \
+(bool)}.";
+
+const NAT_MASQ: &str = "\
+Adds the rule `ip saddr CIDR ip daddr != CIDR [oifname IFACE] masquerade` to chain postrouting \
+(type nat hook postrouting priority 100) of table ip l2x, then writes 1 to \
+/proc/sys/net/ipv4/ip_forward. `nft list ruleset` shows the rule as if typed with nft.
+
+Table ip l2x belongs to l2x: each change rewrites it whole in one atomic nf_tables batch, which \
+the kernel refuses if the ruleset changed since l2x read it (l2x then reads it again), and no \
+other table is ever touched. A table ip l2x holding rules or chains l2x did not write is left \
+alone and the command fails.
+
+Safe to re-run: when the rule exists, nothing changes and the command says `unchanged`. A rule \
+is one source and one --out; the same source with another --out is another rule.
+
+When another table has a chain on the forward hook whose policy is drop (Docker's FORWARD \
+chain is one), forwarded packets are dropped there whatever table ip l2x says: a warning names \
+the chain and the rules that would let the network's traffic through.";
+
+const NAT_DEL: &str = "\
+Removes the rule with this source and --out (none means the rule for any interface); the \
+table goes with its last rule. Fails (exit 1) when there is no such rule.";
+
+const NAT_JSON: &str = "\
+JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forward is 1), \
+\"rules\": [{\"source\" (\"10.0.5.0/24\"), \"out\" (interface name, or null for any), \
+\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
+
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"dhcp\": [...]} with each section as its own show command \
-prints it (see l2x-bridge-show(1)); \"dhcp\" lists the DHCP servers running with their default \
-pid file, each {\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
+section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
+l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running with their default pid file, each \
+{\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";

@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use ipnetwork::IpNetwork;
+use ipnetwork::{IpNetwork, Ipv4Network};
 
 /// An interface name the kernel will accept: 1-15 bytes, no `/`, `:` or whitespace, not `.`
 /// or `..` (the kernel's dev_valid_name()).
@@ -84,6 +84,42 @@ pub fn cidr(s: &str) -> Result<IpNetwork, String> {
     }
     s.parse::<IpNetwork>()
         .map_err(|e| format!("'{s}' is not an address with prefix length: {e}"))
+}
+
+/// An L2TPv3 cookie: 4 or 8 bytes, written in hex (`0102030405060708`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookie(pub Vec<u8>);
+
+pub fn cookie(s: &str) -> Result<Cookie, String> {
+    let hex = s.strip_prefix("0x").unwrap_or(s);
+    if hex.len() != 8 && hex.len() != 16 {
+        return Err(format!(
+            "a cookie is 4 or 8 bytes, written as 8 or 16 hex digits; '{s}' has {} digits",
+            hex.len()
+        ));
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map(Cookie)
+        .map_err(|_| format!("'{s}' is not hex"))
+}
+
+/// An IPv4 network to masquerade, `10.0.5.0/24`. Host bits are allowed here (the command
+/// clears them and says so); /0 is refused, as nothing would lie outside it.
+pub fn ipv4_cidr(s: &str) -> Result<Ipv4Network, String> {
+    match cidr(s)? {
+        IpNetwork::V6(_) => Err(format!(
+            "{s} is IPv6: IPv6 masquerade is not supported yet (give an IPv4 network such as \
+             10.0.5.0/24)"
+        )),
+        IpNetwork::V4(net) if net.prefix() == 0 => Err(format!(
+            "{s} covers every address, so no destination lies outside it (give the \
+             containers' network, such as 10.0.5.0/24)"
+        )),
+        IpNetwork::V4(net) => Ok(net),
+    }
 }
 
 /// An IPv4 address range `FIRST-LAST`, both ends included.
@@ -203,12 +239,38 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_4_or_8_bytes_of_hex() {
+        assert_eq!(cookie("0a0b0c0d"), Ok(Cookie(vec![10, 11, 12, 13])));
+        assert_eq!(cookie("0x0102030405060708").map(|c| c.0.len()), Ok(8));
+        for bad in ["010203", "0102030405", "zz0b0c0d", ""] {
+            assert!(cookie(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn cidr_needs_a_prefix() {
         assert!(cidr("10.0.5.1/24").is_ok());
         assert!(cidr("2001:db8::1/64").is_ok());
         assert!(cidr("10.0.5.1").is_err());
         assert!(cidr("10.0.5.1/33").is_err());
         assert!(cidr("10.0.5/24").is_err());
+    }
+
+    #[test]
+    fn masquerade_sources_are_ipv4_networks() {
+        assert_eq!(ipv4_cidr("10.0.5.1/24").unwrap().prefix(), 24);
+        assert!(ipv4_cidr("10.0.0.0/20").is_ok());
+        assert!(
+            ipv4_cidr("2001:db8::/64")
+                .unwrap_err()
+                .contains("not supported yet")
+        );
+        assert!(
+            ipv4_cidr("0.0.0.0/0")
+                .unwrap_err()
+                .contains("every address")
+        );
+        assert!(ipv4_cidr("10.0.5.0").is_err());
     }
 
     #[test]

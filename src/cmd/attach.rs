@@ -24,7 +24,11 @@ pub fn attach(ctx: &mut Ctx, args: &AttachArgs) -> Result<()> {
                 port.name
             )
         }
-        None => attach_port(ctx, &port, &bridge, args.isolated),
+        None => {
+            let mtu = attach_port(ctx, &port, &bridge, args.isolated)?;
+            report_attached(ctx, &port.name, &bridge.name, args.isolated, mtu);
+            Ok(())
+        }
     }
 }
 
@@ -56,44 +60,69 @@ fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Resul
 }
 
 /// Enslaves `port` to `bridge` and sets it up in one request, then marks it isolated when asked.
-/// If isolation is refused the port is released again. Says so when the kernel lowered the
-/// bridge's MTU to the new port's: frames that fitted before may now be dropped.
-pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<()> {
+/// If isolation is refused the port is released again.
+///
+/// A bridge below Ethernet's 1500 was lowered by a tunnel port (the kernel keeps a bridge at
+/// its smallest port's MTU) or by its owner; a bigger port would take frames the bridge cannot
+/// carry, so the port gets the bridge's MTU in the same request. Returns what happened to the
+/// MTUs: the kernel silently lowers a bridge to a smaller new port, and frames that fitted
+/// before may then be dropped.
+pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<MtuChange> {
+    let fitted = (bridge.mtu < ETH_DATA_LEN && port.mtu > bridge.mtu).then_some(bridge.mtu);
     let enslave = LinkChange {
         up: true,
         master: Some(bridge.index),
-        ..LinkChange::default()
+        mtu: fitted,
     };
     ctx.nl.ack(&link::change(port.index, &port.name, enslave))?;
-    if isolated {
-        if let Err(e) = ctx
-            .nl
-            .ack(&bridge_port::set_isolated(port.index, &port.name, true))
-        {
-            let release = LinkChange {
-                master: Some(0),
-                ..LinkChange::default()
-            };
-            ctx.nl
-                .ack(&link::change(port.index, &port.name, release))
-                .ok();
-            return Err(e.into());
-        }
+    let isolate = || bridge_port::set_isolated(port.index, &port.name, true);
+    if let Err(e) = isolated
+        .then(isolate)
+        .map_or(Ok(()), |req| ctx.nl.ack(&req))
+    {
+        let release = LinkChange {
+            master: Some(0),
+            ..LinkChange::default()
+        };
+        ctx.nl
+            .ack(&link::change(port.index, &port.name, release))
+            .ok();
+        return Err(e.into());
     }
+    let after = links::find_index(&mut ctx.nl, bridge.index)?.map_or(bridge.mtu, |b| b.mtu);
+    Ok(MtuChange {
+        port: fitted.map(|mtu| (port.mtu, mtu)),
+        bridge: (after < bridge.mtu).then_some((bridge.mtu, after)),
+    })
+}
+
+/// Ethernet's payload size, the MTU of a bridge no tunnel has lowered.
+const ETH_DATA_LEN: u32 = 1500;
+
+/// MTUs an attach changed, each as (before, after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MtuChange {
+    pub port: Option<(u32, u32)>,
+    pub bridge: Option<(u32, u32)>,
+}
+
+/// `port v0: attached to br0 (isolated)`, and a note for each MTU the attach changed.
+pub fn report_attached(ctx: &Ctx, port: &str, bridge: &str, isolated: bool, mtu: MtuChange) {
     let how = if isolated { " (isolated)" } else { "" };
     ctx.out.changed(
-        &format!("port {}", port.name),
-        &format!("attached to {}{how}", bridge.name),
+        &format!("port {port}"),
+        &format!("attached to {bridge}{how}"),
     );
-    if let Some(after) = links::find_index(&mut ctx.nl, bridge.index)? {
-        if after.mtu < bridge.mtu {
-            ctx.out.note(&format!(
-                "bridge {} MTU lowered from {} to {} to match {}",
-                bridge.name, bridge.mtu, after.mtu, port.name
-            ));
-        }
+    if let Some((from, to)) = mtu.port {
+        ctx.out.note(&format!(
+            "port {port} MTU lowered from {from} to {to} to fit bridge {bridge}"
+        ));
     }
-    Ok(())
+    if let Some((from, to)) = mtu.bridge {
+        ctx.out.note(&format!(
+            "bridge {bridge} MTU lowered from {from} to {to} to match {port}"
+        ));
+    }
 }
 
 pub fn detach(ctx: &mut Ctx, iface: &IfName) -> Result<()> {

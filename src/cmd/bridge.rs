@@ -72,9 +72,9 @@ fn differences(
 ) -> Result<Vec<String>> {
     if !link.is_kind("bridge") {
         bail!(
-            "{} exists and is a {}, not a bridge",
+            "{} exists and is {}, not a bridge",
             spec.name,
-            link.kind_name()
+            link.kind_phrase()
         );
     }
     let mut diffs = Vec::new();

@@ -41,7 +41,7 @@ pub fn require_bridge(nl: &mut Netlink, name: &IfName) -> Result<Link> {
         ))
     })?;
     if !link.is_kind("bridge") {
-        return Err(anyhow!("{name} is a {}, not a bridge", link.kind_name()));
+        return Err(anyhow!("{name} is {}, not a bridge", link.kind_phrase()));
     }
     Ok(link)
 }

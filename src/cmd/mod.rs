@@ -4,9 +4,12 @@
 mod attach;
 mod bridge;
 mod dhcp;
+mod forwarding;
 mod generate;
 mod links;
+mod nat;
 mod show;
+mod tunnel;
 
 use anyhow::{Context, Result};
 
@@ -16,10 +19,12 @@ use crate::report::Out;
 
 /// What every command works with: an rtnetlink socket in the target namespace, the output,
 /// and the global options a command may need to know (the namespace names DHCP's files).
+/// Commands that need another netlink family open it themselves, `verbose` as given.
 pub struct Ctx {
     pub nl: Netlink,
     pub out: Out,
     pub netns: Option<String>,
+    /// `-v`: other sockets a command opens (generic netlink, nf_tables) print their requests too.
     pub verbose: bool,
 }
 
@@ -41,11 +46,13 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     match &cli.command {
         Command::Bridge(cmd) => bridge::run(&mut ctx, cmd),
+        Command::Tunnel(cmd) => tunnel::run(&mut ctx, cmd),
         Command::Attach(args) => attach::attach(&mut ctx, args)
             .with_context(|| format!("attach {} {}", args.iface, args.bridge)),
         Command::Detach { iface } => {
             attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
         }
+        Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),

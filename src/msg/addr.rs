@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use ipnetwork::IpNetwork;
 
 use super::attr::{AttrWriter, Attrs};
-use super::{AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request};
+use super::{
+    AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request, ip_from, octets,
+};
 
 // include/uapi/linux/rtnetlink.h
 pub const RTM_NEWADDR: u16 = 20;
@@ -22,13 +24,6 @@ fn family(ip: &IpAddr) -> u8 {
     if ip.is_ipv4() { AF_INET } else { AF_INET6 }
 }
 
-fn octets(ip: &IpAddr) -> Vec<u8> {
-    match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
-    }
-}
-
 /// struct ifaddrmsg: family, prefixlen, flags, scope, index.
 fn ifaddrmsg(family: u8, prefix: u8, index: u32) -> [u8; 8] {
     let mut h = [0u8; 8];
@@ -42,8 +37,8 @@ fn ifaddrmsg(family: u8, prefix: u8, index: u32) -> [u8; 8] {
 pub fn add(index: u32, name: &str, net: IpNetwork) -> Request {
     let ip = net.ip();
     let mut w = AttrWriter::with_header(&ifaddrmsg(family(&ip), net.prefix(), index));
-    w.bytes(IFA_LOCAL, &octets(&ip));
-    w.bytes(IFA_ADDRESS, &octets(&ip));
+    w.bytes(IFA_LOCAL, &octets(ip));
+    w.bytes(IFA_ADDRESS, &octets(ip));
     Request::new(
         RTM_NEWADDR,
         NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
@@ -73,11 +68,7 @@ impl Addr {
         let attrs = Attrs(&body[8..]);
         // IFA_LOCAL is the interface's own address; IPv6 sends only IFA_ADDRESS.
         let a = attrs.get(IFA_LOCAL).or_else(|| attrs.get(IFA_ADDRESS))?;
-        let ip = match (h[0], a.payload.len()) {
-            (AF_INET, 4) => IpAddr::from(<[u8; 4]>::try_from(a.payload).ok()?),
-            (AF_INET6, 16) => IpAddr::from(<[u8; 16]>::try_from(a.payload).ok()?),
-            _ => return None,
-        };
+        let ip = ip_from(a.payload)?;
         Some(Addr {
             index: u32::from_ne_bytes(h[4..8].try_into().ok()?),
             net: IpNetwork::new(ip, h[1]).ok()?,

@@ -113,6 +113,11 @@ impl<'a> Attr<'a> {
         Some(u32::from_be_bytes(self.payload.get(..4)?.try_into().ok()?))
     }
 
+    /// nf_tables handles are __be64.
+    pub fn be64(&self) -> Option<u64> {
+        Some(u64::from_be_bytes(self.payload.get(..8)?.try_into().ok()?))
+    }
+
     /// A string attribute without its terminating NUL.
     pub fn str(&self) -> Option<&'a str> {
         let end = self

@@ -201,6 +201,17 @@ impl Link {
     pub fn kind_name(&self) -> &str {
         self.kind.as_deref().unwrap_or("interface")
     }
+
+    /// "a veth", "an interface": for messages saying what a link is instead.
+    pub fn kind_phrase(&self) -> String {
+        let kind = self.kind_name();
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {kind}")
+    }
 }
 
 /// `aa:bb:cc:dd:ee:ff`.

@@ -3,13 +3,20 @@
 //! these functions return. Constants carry their uapi names so they can be grepped for in the
 //! kernel headers.
 
+use std::net::IpAddr;
+
 pub mod addr;
 pub mod attr;
 pub mod bridge;
 pub mod bridge_port;
+pub mod genl;
+pub mod gretap;
+pub mod l2tp;
 pub mod link;
 pub mod neigh;
+pub mod nft;
 pub mod route;
+pub mod vxlan;
 
 // include/uapi/linux/netlink.h
 pub const NLM_F_REQUEST: u16 = 0x01;
@@ -27,6 +34,23 @@ pub const AF_UNSPEC: u8 = 0;
 pub const AF_INET: u8 = 2;
 pub const AF_BRIDGE: u8 = 7;
 pub const AF_INET6: u8 = 10;
+
+/// An address as the kernel carries it: 4 or 16 bytes in network order.
+pub fn octets(ip: IpAddr) -> Vec<u8> {
+    match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+/// An address attribute of either family, told apart by its length.
+pub fn ip_from(payload: &[u8]) -> Option<IpAddr> {
+    match payload.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(payload).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(payload).ok()?)),
+        _ => None,
+    }
+}
 
 /// A kernel feature a request depends on, named so that a refusal can say what is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +133,7 @@ pub mod golden {
         );
     }
 
-    fn hex(bytes: &[u8]) -> String {
+    pub fn hex(bytes: &[u8]) -> String {
         bytes
             .chunks(16)
             .map(|c| {

@@ -3,11 +3,15 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use super::attr::AttrWriter;
-use super::{AF_BRIDGE, AF_INET, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REPLACE, Request};
+use super::attr::{AttrWriter, Attrs};
+use super::{
+    AF_BRIDGE, AF_INET, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REPLACE, Request,
+    ip_from, octets,
+};
 
 // include/uapi/linux/rtnetlink.h
 pub const RTM_NEWNEIGH: u16 = 28;
+pub const RTM_GETNEIGH: u16 = 30;
 
 // include/uapi/linux/neighbour.h
 pub const NDA_DST: u16 = 1;
@@ -46,16 +50,34 @@ pub fn fdb_append_flood(index: u32, dev: &str, dst: IpAddr) -> Request {
     let state = NUD_NOARP | NUD_PERMANENT;
     let mut w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, state, NTF_SELF));
     w.bytes(NDA_LLADDR, &[0; 6]);
-    match dst {
-        IpAddr::V4(v4) => w.bytes(NDA_DST, &v4.octets()),
-        IpAddr::V6(v6) => w.bytes(NDA_DST, &v6.octets()),
-    };
+    w.bytes(NDA_DST, &octets(dst));
     Request::new(
         RTM_NEWNEIGH,
         NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND,
         w.finish(),
         format!("add remote {dst} to {dev}"),
     )
+}
+
+/// The forwarding entries of one device (its own, NTF_SELF, as a VXLAN device keeps them).
+pub fn fdb_dump(index: u32) -> Request {
+    let w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, 0, 0));
+    Request::new(
+        RTM_GETNEIGH,
+        NLM_F_DUMP,
+        w.finish(),
+        "list forwarding entries",
+    )
+}
+
+/// The remote of a flood entry (all-zeros MAC with a destination), if this is one.
+pub fn parse_flood_remote(body: &[u8]) -> Option<IpAddr> {
+    let a = Attrs(body.get(12..)?);
+    let mac = a.get(NDA_LLADDR)?;
+    if mac.payload != [0; 6] {
+        return None;
+    }
+    ip_from(a.get(NDA_DST)?.payload)
 }
 
 #[cfg(test)]
@@ -67,6 +89,15 @@ mod tests {
     fn fdb_append_matches_bridge_fdb_append() {
         let req = fdb_append_flood(5, "vx0", "10.1.0.2".parse().unwrap());
         golden::assert_matches(&req, include_str!("../../tests/golden/fdb-append.hex"));
+    }
+
+    #[test]
+    fn flood_remote_is_read_back() {
+        let req = fdb_append_flood(5, "vx0", "10.1.0.2".parse().unwrap());
+        assert_eq!(
+            parse_flood_remote(&req.body),
+            Some("10.1.0.2".parse().unwrap())
+        );
     }
 
     #[test]

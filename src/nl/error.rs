@@ -59,6 +59,16 @@ impl KernelError {
         })
     }
 
+    /// The kernel answered that it has no such family or module at all.
+    pub fn missing(what: &str, feature: crate::msg::Feature) -> Self {
+        KernelError {
+            what: what.to_string(),
+            errno: libc::ENOENT,
+            message: None,
+            needs: Some(feature),
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         self.errno == libc::ENODEV || self.errno == libc::ENOENT
     }

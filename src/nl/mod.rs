@@ -14,7 +14,7 @@ use neli::utils::Groups;
 
 pub use error::KernelError;
 
-use crate::msg::Request;
+use crate::msg::{NLM_F_ACK, Request};
 
 // include/uapi/linux/netlink.h
 const NLMSG_ERROR: u16 = 2;
@@ -76,13 +76,13 @@ impl Netlink {
 
     /// Sends a request and waits for the kernel's acknowledgement.
     pub fn ack(&mut self, req: &Request) -> Result<(), KernelError> {
-        self.exchange(std::slice::from_ref(req)).map(drop)
+        self.exchange(std::slice::from_ref(req), 1).map(drop)
     }
 
     /// Sends a request that the kernel answers with one message (a GET without NLM_F_DUMP).
     /// ENODEV/ENOENT, "no such object", comes back as `None`.
     pub fn get(&mut self, req: &Request) -> Result<Option<Vec<u8>>, KernelError> {
-        match self.exchange(std::slice::from_ref(req)) {
+        match self.exchange(std::slice::from_ref(req), 1) {
             Ok(mut replies) => Ok(replies.pop()),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -91,16 +91,21 @@ impl Netlink {
 
     /// Sends a dump request and collects every message of the answer.
     pub fn dump(&mut self, req: &Request) -> Result<Vec<Vec<u8>>, KernelError> {
-        self.exchange(std::slice::from_ref(req))
+        self.exchange(std::slice::from_ref(req), 1)
     }
 
-    /// Sends several requests in one datagram (an nf_tables batch) and waits for each one's
-    /// answer; the first refusal is the error.
-    pub fn batch(&mut self, reqs: &[Request]) -> Result<Vec<Vec<u8>>, KernelError> {
-        self.exchange(reqs)
+    /// Sends an nf_tables batch in one datagram and waits for the answer to each message that
+    /// asks for an ACK; the first refusal is the error. Inside a batch the kernel answers only
+    /// those (and any message it refuses): the batch delimiters ask for none, as kernels before
+    /// 6.10 never acknowledge them.
+    pub fn batch(&mut self, reqs: &[Request]) -> Result<(), KernelError> {
+        let answers = reqs.iter().filter(|r| r.flags & NLM_F_ACK != 0).count();
+        self.exchange(reqs, answers).map(drop)
     }
 
-    fn exchange(&mut self, reqs: &[Request]) -> Result<Vec<Vec<u8>>, KernelError> {
+    /// Sends requests in one datagram and collects replies until `answers` of them are
+    /// answered (an ACK or error, a dump's NLMSG_DONE, or a GET's single reply).
+    fn exchange(&mut self, reqs: &[Request], answers: usize) -> Result<Vec<Vec<u8>>, KernelError> {
         let first = self.seq;
         let mut datagram = Vec::new();
         for req in reqs {
@@ -119,7 +124,7 @@ impl Netlink {
         self.sock
             .send(&datagram, Msg::empty())
             .map_err(|e| KernelError::io(&reqs[0], e))?;
-        let mut pending = reqs.len();
+        let mut pending = answers;
         let mut replies = Vec::new();
         while pending > 0 {
             for reply in self.recv().map_err(|e| KernelError::io(&reqs[0], e))? {

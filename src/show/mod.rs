@@ -3,6 +3,8 @@
 
 pub mod bridges;
 pub mod leases;
+pub mod nat;
+pub mod tunnels;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table};
@@ -12,14 +14,18 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
+    pub tunnels: Vec<tunnels::TunnelView>,
+    pub nat: nat::NatView,
     pub dhcp: Vec<leases::ServerView>,
 }
 
 impl Overview {
     pub fn table(&self) -> String {
         format!(
-            "Bridges\n{}\nDHCP servers\n{}",
+            "Bridges\n{}\nTunnels\n{}\nNAT\n{}\nDHCP servers\n{}",
             bridges::table(&self.bridges),
+            tunnels::table(&self.tunnels),
+            nat::table(&self.nat),
             leases::servers_table(&self.dhcp)
         )
     }

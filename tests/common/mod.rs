@@ -2,6 +2,8 @@
 //! run inside them, and iproute2's JSON output as the independent oracle.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod segment;
+
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -96,6 +98,16 @@ impl Netns {
         let mut full = vec!["-n", self.name.as_str()];
         full.extend_from_slice(args);
         l2x(&full)
+    }
+
+    /// `l2x -n NS` with its arguments written as one line, split at spaces.
+    pub fn l2x_line(&self, line: &str) -> Run {
+        self.l2x(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// `ip -n NS` with its arguments written as one line, split at spaces; must succeed.
+    pub fn ip_line(&self, line: &str) -> String {
+        self.ip(&line.split_whitespace().collect::<Vec<_>>())
     }
 
     /// A veth pair with both ends in this namespace.

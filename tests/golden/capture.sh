@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# name | nlmsg_type to keep (the request itself, not ip's lookups) | command
+# name | nlmsg_type to keep (the request itself, not ip's lookups; GENL is the first generic
+# netlink request after the family lookup) | command [| setup run first]
 CASES=(
   "bridge-add|RTM_NEWLINK|ip link add br1 type bridge"
   "link-set-up|RTM_NEWLINK|ip link set br0 up"
@@ -21,35 +22,55 @@ CASES=(
   "port-isolated-on|RTM_SETLINK|bridge link set dev v0 isolated on"
   "fdb-append|RTM_NEWNEIGH|bridge fdb append 00:00:00:00:00:00 dst 10.1.0.2 dev vx0"
   "neigh-replace|RTM_NEWNEIGH|ip neigh replace 10.9.0.50 lladdr 02:00:00:00:00:05 dev v0 nud reachable"
+  "gretap-add|RTM_NEWLINK|ip link add gt1 type gretap local 10.1.0.1 remote 10.1.0.2 ttl 255 key 42"
+  "ip6gretap-add|RTM_NEWLINK|ip link add gt1 type ip6gretap local fd00::1 remote fd00::2 ttl 255"
+  "vxlan-add|RTM_NEWLINK|ip link add vx1 type vxlan id 42 local 10.1.0.1 dstport 4789"
+  "l2tp-tunnel-add|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
+  "l2tp-tunnel-add-ip|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap ip local 10.1.0.1 remote 10.1.0.2"
+  "l2tp-session-add|GENL|ip l2tp add session name l2t1 tunnel_id 10 session_id 30 peer_session_id 40 cookie 0102030405060708 peer_cookie 0a0b0c0d|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
   "route-default|RTM_NEWROUTE|ip route replace default via 10.9.0.1 dev v0 proto dhcp"
 )
 [ -f extra-cases.sh ] && source extra-cases.sh
 
 capture() {
-  local name=$1 type=$2 cmd=$3 ns="l2x-golden-$$"
+  local name=$1 type=$2 cmd=$3 setup=$4 ns="l2x-golden-$$"
   ip netns add "$ns"
   trap 'ip netns del "$ns" 2>/dev/null || true' RETURN
   ip -n "$ns" link add v0 type veth peer name v1
   ip -n "$ns" link add br0 type bridge
   ip -n "$ns" link add vx0 type vxlan id 42 dstport 4789 local 10.1.0.1
+  # An underlay route: L2TP over UDP connects its socket to the remote when the tunnel is made.
+  ip -n "$ns" addr add 10.1.0.1/24 dev v0
+  ip -n "$ns" link set v0 up
+  ip -n "$ns" link set v1 up
+  [ -z "$setup" ] || ip netns exec "$ns" $setup
   local trace
-  trace=$(ip netns exec "$ns" strace -f -e trace=sendmsg -e write=all -o /dev/stdout $cmd 2>/dev/null || true)
+  trace=$(mktemp)
+  ip netns exec "$ns" strace -f -e trace=sendmsg -e write=all -o "$trace" $cmd >/dev/null 2>&1 || true
   {
     echo "# $cmd"
     echo "# captured by tests/golden/capture.sh with $(ip -V | head -1), $(strace -V | head -1), kernel $(uname -r)"
     # strace prints the decoded call, then a hex dump of each buffer; keep the dump that follows
     # the first call of the wanted message type.
-    echo "$trace" | awk -v t="nlmsg_type=$type," '
-      /sendmsg\(/ { keep = (!done && index($0, t) > 0); if (keep) done = 1; next }
-      keep && /^ \| [0-9a-f]+  / { line = substr($0, 11, 49); gsub(/  +/, " ", line); print line }'
+    local want="nlmsg_type=$type,"
+    # strace names the l2tp family once its module is loaded, and prints a number before.
+    [ "$type" = GENL ] && want="nlmsg_type=(0x[0-9a-f]+ |l2tp,)"
+    awk -v t="$want" '
+      /sendmsg\(/ { keep = (!done && $0 ~ t); if (keep) done = 1; next }
+      keep && /^ \| [0-9a-f]+  / { line = substr($0, 11, 49); gsub(/  +/, " ", line); print line }' "$trace"
   } > "$name.hex"
-  grep -qv '^#' "$name.hex" || { echo "no $type request captured for: $cmd" >&2; return 1; }
+  grep -qv '^#' "$name.hex" || {
+    echo "no $type request captured for: $cmd" >&2
+    grep -o 'nlmsg_type=[^,]*' "$trace" >&2
+    return 1
+  }
+  rm -f "$trace"
 }
 
 for c in "${CASES[@]}"; do
-  IFS='|' read -r name type cmd <<<"$c"
+  IFS='|' read -r name type cmd setup <<<"$c"
   if [ $# -eq 0 ] || [ "$1" = "$name" ]; then
-    capture "$name" "$type" "$cmd"
+    capture "$name" "$type" "$cmd" "$setup"
     echo "captured $name"
   fi
 done

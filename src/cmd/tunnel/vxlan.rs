@@ -1,0 +1,118 @@
+//! `l2x tunnel vxlan`: the device, then one flood entry per remote.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use anyhow::{Result, anyhow};
+
+use super::{Ctx, Tunnel, check_endpoints, differ, differ_opt, links, underlay_fit, wrong_kind};
+use crate::cli::VxlanArgs;
+use crate::msg::link::{self, Link};
+use crate::msg::neigh;
+use crate::msg::vxlan::{self, VxlanSpec};
+use crate::report::usage;
+
+/// Outer Ethernet-less overhead of VXLAN: IP + UDP (8) + VXLAN (8) + inner Ethernet (14).
+const OVERHEAD_V4: u32 = 20 + 8 + 8 + 14;
+const OVERHEAD_V6: u32 = 40 + 8 + 8 + 14;
+
+pub struct Vxlan {
+    spec: VxlanSpec,
+    remotes: Vec<IpAddr>,
+}
+
+impl Vxlan {
+    pub fn from_args(a: &VxlanArgs) -> Result<Self> {
+        let mut seen = BTreeSet::new();
+        for &remote in &a.remote {
+            check_endpoints(a.local, remote)?;
+            if !seen.insert(remote) {
+                return Err(usage(format!("--remote {remote} is given twice")));
+            }
+        }
+        Ok(Vxlan {
+            spec: VxlanSpec {
+                name: a.name.to_string(),
+                vni: a.vni,
+                local: a.local,
+                dport: a.dport,
+                mtu: None,
+            },
+            remotes: a.remote.clone(),
+        })
+    }
+}
+
+/// The remotes a VXLAN device floods to, from its forwarding entries.
+pub fn remotes(ctx: &mut Ctx, index: u32) -> Result<Vec<IpAddr>> {
+    let entries = ctx.nl.dump(&neigh::fdb_dump(index))?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| neigh::parse_flood_remote(e))
+        .collect())
+}
+
+impl Tunnel for Vxlan {
+    fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "vxlan"
+    }
+
+    /// Without a lower device the kernel leaves a VXLAN device at 1500, too big for any
+    /// 1500-byte underlay: frames that size would be fragmented or dropped. The fit is the
+    /// underlay's MTU toward the first remote less the encapsulation.
+    fn default_mtu(&self, ctx: &mut Ctx) -> Result<Option<u32>> {
+        let overhead = if self.spec.local.is_ipv4() {
+            OVERHEAD_V4
+        } else {
+            OVERHEAD_V6
+        };
+        let fit = underlay_fit(ctx, self.remotes[0], overhead)?;
+        if fit.is_none() {
+            ctx.out.note(&format!(
+                "no route to {} yet: the kernel's MTU stands; give --mtu to set one",
+                self.remotes[0]
+            ));
+        }
+        Ok(fit)
+    }
+
+    /// The device, then its flood entries; the device is deleted again if an entry is refused.
+    fn create(&self, ctx: &mut Ctx) -> Result<()> {
+        ctx.nl.ack(&vxlan::create(&self.spec))?;
+        let made = links::find(&mut ctx.nl, &self.spec.name)?
+            .ok_or_else(|| anyhow!("{} vanished right after it was created", self.spec.name))?;
+        let flooded = self.remotes.iter().try_for_each(|remote| {
+            ctx.nl
+                .ack(&neigh::fdb_append_flood(made.index, &made.name, *remote))
+        });
+        if let Err(e) = flooded {
+            ctx.nl.ack(&link::delete(made.index, &made.name)).ok();
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Vec<String>> {
+        if !link.is_kind("vxlan") {
+            return Err(wrong_kind(link, "vxlan"));
+        }
+        let have = vxlan::parse(&link.info_data);
+        let mut diffs = Vec::new();
+        differ(&mut diffs, "vni", have.vni, self.spec.vni);
+        differ_opt(&mut diffs, "local", have.local, Some(self.spec.local));
+        differ(&mut diffs, "dport", have.dport, self.spec.dport);
+        let have_remotes: BTreeSet<IpAddr> = remotes(ctx, link.index)?.into_iter().collect();
+        let want: BTreeSet<IpAddr> = self.remotes.iter().copied().collect();
+        for missing in want.difference(&have_remotes) {
+            diffs.push(format!("remote {missing} missing"));
+        }
+        for extra in have_remotes.difference(&want) {
+            diffs.push(format!("remote {extra} not asked for"));
+        }
+        Ok(diffs)
+    }
+}

@@ -1,0 +1,251 @@
+//! A rule's expressions: the small virtual-machine instructions nf_tables runs per packet. l2x
+//! writes and reads the few its masquerade rule is made of, all working in register 1: load
+//! (payload, meta), mask (bitwise), compare (cmp), and the masq statement.
+
+use crate::msg::attr::{AttrWriter, Attrs, NLA_F_NESTED};
+
+// include/uapi/linux/netfilter/nf_tables.h
+pub const NFTA_LIST_ELEM: u16 = 1;
+pub const NFTA_EXPR_NAME: u16 = 1;
+pub const NFTA_EXPR_DATA: u16 = 2;
+pub const NFTA_DATA_VALUE: u16 = 1;
+/// The first of the 16-byte registers; nft's rules load into it and compare from it.
+pub const NFT_REG_1: u32 = 1;
+
+pub const NFTA_PAYLOAD_DREG: u16 = 1;
+pub const NFTA_PAYLOAD_BASE: u16 = 2;
+pub const NFTA_PAYLOAD_OFFSET: u16 = 3;
+pub const NFTA_PAYLOAD_LEN: u16 = 4;
+pub const NFT_PAYLOAD_NETWORK_HEADER: u32 = 1;
+
+pub const NFTA_BITWISE_SREG: u16 = 1;
+pub const NFTA_BITWISE_DREG: u16 = 2;
+pub const NFTA_BITWISE_LEN: u16 = 3;
+pub const NFTA_BITWISE_MASK: u16 = 4;
+pub const NFTA_BITWISE_XOR: u16 = 5;
+pub const NFTA_BITWISE_OP: u16 = 6;
+pub const NFT_BITWISE_BOOL: u32 = 0;
+
+pub const NFTA_CMP_SREG: u16 = 1;
+pub const NFTA_CMP_OP: u16 = 2;
+pub const NFTA_CMP_DATA: u16 = 3;
+pub const NFT_CMP_EQ: u32 = 0;
+pub const NFT_CMP_NEQ: u32 = 1;
+
+pub const NFTA_META_DREG: u16 = 1;
+pub const NFTA_META_KEY: u16 = 2;
+pub const NFT_META_OIFNAME: u32 = 7;
+
+/// One expression. Those l2x does not write are kept by name only, to say what they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// Copy `len` bytes at `offset` from header `base` into register 1.
+    Payload {
+        base: u32,
+        offset: u32,
+        len: u32,
+    },
+    /// Register 1 = (register 1 & mask) ^ xor, over mask.len() bytes.
+    Bitwise {
+        mask: Vec<u8>,
+        xor: Vec<u8>,
+    },
+    /// Compare register 1 with `data` (NFT_CMP_EQ, NFT_CMP_NEQ, ...); no match ends the rule.
+    Cmp {
+        op: u32,
+        data: Vec<u8>,
+    },
+    /// Copy a packet property (NFT_META_OIFNAME, ...) into register 1.
+    Meta {
+        key: u32,
+    },
+    /// Source NAT to the outgoing interface's address, no options.
+    Masq,
+    Other(String),
+}
+
+impl Expr {
+    pub fn name(&self) -> &str {
+        match self {
+            Expr::Payload { .. } => "payload",
+            Expr::Bitwise { .. } => "bitwise",
+            Expr::Cmp { .. } => "cmp",
+            Expr::Meta { .. } => "meta",
+            Expr::Masq => "masq",
+            Expr::Other(name) => name,
+        }
+    }
+
+    /// The expression's NFTA_EXPR_DATA, attributes in the order nft sends them.
+    fn write_data(&self, w: &mut AttrWriter) {
+        match self {
+            Expr::Payload { base, offset, len } => {
+                w.be32(NFTA_PAYLOAD_DREG, NFT_REG_1)
+                    .be32(NFTA_PAYLOAD_BASE, *base)
+                    .be32(NFTA_PAYLOAD_OFFSET, *offset)
+                    .be32(NFTA_PAYLOAD_LEN, *len);
+            }
+            Expr::Bitwise { mask, xor } => {
+                w.be32(NFTA_BITWISE_SREG, NFT_REG_1)
+                    .be32(NFTA_BITWISE_DREG, NFT_REG_1)
+                    .be32(NFTA_BITWISE_LEN, mask.len() as u32);
+                data_value(w, NFTA_BITWISE_MASK, mask);
+                data_value(w, NFTA_BITWISE_XOR, xor);
+            }
+            Expr::Cmp { op, data } => {
+                w.be32(NFTA_CMP_SREG, NFT_REG_1).be32(NFTA_CMP_OP, *op);
+                data_value(w, NFTA_CMP_DATA, data);
+            }
+            Expr::Meta { key } => {
+                w.be32(NFTA_META_KEY, *key).be32(NFTA_META_DREG, NFT_REG_1);
+            }
+            Expr::Masq | Expr::Other(_) => {}
+        }
+    }
+
+    /// Reads one expression; anything beyond what l2x writes (another register, a payload
+    /// write, masquerade options) makes it `Other`.
+    fn read(name: &str, data: Attrs) -> Expr {
+        let parsed = match name {
+            "payload" => read_payload(&data),
+            "bitwise" => read_bitwise(&data),
+            "cmp" => read_cmp(&data),
+            "meta" => read_meta(&data),
+            "masq" => data.into_iter().next().is_none().then_some(Expr::Masq),
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| Expr::Other(name.to_string()))
+    }
+}
+
+fn be32(data: &Attrs, kind: u16) -> Option<u32> {
+    data.get(kind)?.be32()
+}
+
+/// `Some` when the register attribute names register 1.
+fn reg_1(data: &Attrs, kind: u16) -> Option<()> {
+    (be32(data, kind)? == NFT_REG_1).then_some(())
+}
+
+fn read_payload(d: &Attrs) -> Option<Expr> {
+    reg_1(d, NFTA_PAYLOAD_DREG)?;
+    Some(Expr::Payload {
+        base: be32(d, NFTA_PAYLOAD_BASE)?,
+        offset: be32(d, NFTA_PAYLOAD_OFFSET)?,
+        len: be32(d, NFTA_PAYLOAD_LEN)?,
+    })
+}
+
+/// Newer kernels add NFTA_BITWISE_OP to the dump; only the mask-and-xor form is l2x's.
+fn read_bitwise(d: &Attrs) -> Option<Expr> {
+    reg_1(d, NFTA_BITWISE_SREG)?;
+    reg_1(d, NFTA_BITWISE_DREG)?;
+    if be32(d, NFTA_BITWISE_OP).unwrap_or(NFT_BITWISE_BOOL) != NFT_BITWISE_BOOL {
+        return None;
+    }
+    Some(Expr::Bitwise {
+        mask: read_data_value(d, NFTA_BITWISE_MASK)?,
+        xor: read_data_value(d, NFTA_BITWISE_XOR)?,
+    })
+}
+
+fn read_cmp(d: &Attrs) -> Option<Expr> {
+    reg_1(d, NFTA_CMP_SREG)?;
+    Some(Expr::Cmp {
+        op: be32(d, NFTA_CMP_OP)?,
+        data: read_data_value(d, NFTA_CMP_DATA)?,
+    })
+}
+
+fn read_meta(d: &Attrs) -> Option<Expr> {
+    reg_1(d, NFTA_META_DREG)?;
+    Some(Expr::Meta {
+        key: be32(d, NFTA_META_KEY)?,
+    })
+}
+
+/// The NFTA_LIST_ELEMs of a rule's NFTA_RULE_EXPRESSIONS.
+pub fn write_list(w: &mut AttrWriter, exprs: &[Expr]) {
+    for e in exprs {
+        w.nest(NFTA_LIST_ELEM | NLA_F_NESTED, |elem| {
+            elem.str(NFTA_EXPR_NAME, e.name())
+                .nest(NFTA_EXPR_DATA | NLA_F_NESTED, |d| e.write_data(d));
+        });
+    }
+}
+
+pub fn read_list(list: Attrs) -> Vec<Expr> {
+    list.into_iter()
+        .filter(|a| a.kind == NFTA_LIST_ELEM)
+        .map(|elem| {
+            let elem = elem.nested();
+            let name = elem.get(NFTA_EXPR_NAME).and_then(|a| a.str()).unwrap_or("");
+            let data = elem.get(NFTA_EXPR_DATA).map_or(Attrs(&[]), |a| a.nested());
+            Expr::read(name, data)
+        })
+        .collect()
+}
+
+/// A constant operand: NFTA_DATA_VALUE inside an NFTA_CMP_DATA, _BITWISE_MASK or _XOR nest.
+fn data_value(w: &mut AttrWriter, kind: u16, value: &[u8]) {
+    w.nest(kind | NLA_F_NESTED, |d| {
+        d.bytes(NFTA_DATA_VALUE, value);
+    });
+}
+
+fn read_data_value(attrs: &Attrs, kind: u16) -> Option<Vec<u8>> {
+    Some(
+        attrs
+            .get(kind)?
+            .nested()
+            .get(NFTA_DATA_VALUE)?
+            .payload
+            .to_vec(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_round_trip() {
+        let exprs = vec![
+            Expr::Payload {
+                base: NFT_PAYLOAD_NETWORK_HEADER,
+                offset: 12,
+                len: 4,
+            },
+            Expr::Bitwise {
+                mask: vec![0xff, 0xff, 0xf0, 0],
+                xor: vec![0; 4],
+            },
+            Expr::Cmp {
+                op: NFT_CMP_NEQ,
+                data: vec![10, 0, 16, 0],
+            },
+            Expr::Meta {
+                key: NFT_META_OIFNAME,
+            },
+            Expr::Masq,
+        ];
+        let mut w = AttrWriter::default();
+        write_list(&mut w, &exprs);
+        assert_eq!(read_list(Attrs(&w.finish())), exprs);
+    }
+
+    #[test]
+    fn options_l2x_does_not_write_are_other() {
+        let mut w = AttrWriter::default();
+        w.nest(NFTA_LIST_ELEM | NLA_F_NESTED, |e| {
+            e.str(NFTA_EXPR_NAME, "masq")
+                .nest(NFTA_EXPR_DATA | NLA_F_NESTED, |d| {
+                    d.be32(1, 4); // NFTA_MASQ_FLAGS = NF_NAT_RANGE_PROTO_RANDOM
+                });
+        });
+        assert_eq!(
+            read_list(Attrs(&w.finish())),
+            vec![Expr::Other("masq".into())]
+        );
+    }
+}

@@ -1,0 +1,95 @@
+#!/bin/bash
+# Captures the nf_tables batches nft sends (and the kernel's rule and chain dumps), as golden
+# bytes for the unit tests in src/msg/nft/. Each case runs `nft -f` on a small script in a fresh
+# network namespace and keeps the whole datagram that starts with NFNL_MSG_BATCH_BEGIN.
+#
+#   tests/golden/capture-nft.sh            rewrite every nft-*.hex file here
+#   tests/golden/capture-nft.sh NAME       rewrite one
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The atomic rewrite of table ip l2x that `l2x nat masq`/`nat del` send: create (so that the
+# delete cannot fail), delete, create again with the chain and every rule.
+REWRITE='add table ip l2x
+delete table ip l2x
+add table ip l2x
+add chain ip l2x postrouting { type nat hook postrouting priority 100; }'
+RULE24='add rule ip l2x postrouting ip saddr 10.0.5.0/24 ip daddr != 10.0.5.0/24 masquerade'
+RULE20='add rule ip l2x postrouting ip saddr 10.0.16.0/20 ip daddr != 10.0.16.0/20 oifname "up0" masquerade'
+
+# name | nft script
+CASES=(
+  "nft-rewrite-one|$REWRITE
+$RULE24"
+  "nft-rewrite-two|$REWRITE
+$RULE24
+$RULE20"
+  "nft-remove|add table ip l2x
+delete table ip l2x"
+)
+
+header() {
+  echo "# captured by tests/golden/capture-nft.sh with $(nft --version), $(strace -V | head -1), kernel $(uname -r)"
+}
+
+# strace prints the decoded call, then a hex dump of each buffer: keep the dump after the
+# first call whose decoded text contains $2.
+hexdump_after() {
+  awk -v want="$1" '
+    /(sendmsg|recvmsg)\(/ { keep = (!done && index($0, want) > 0); if (keep) done = 1; next }
+    keep && /^ \| [0-9a-f]+  / { line = substr($0, 11, 49); gsub(/  +/, " ", line); print line }'
+}
+
+capture() {
+  local name=$1 script=$2 ns="l2x-golden-$$"
+  ip netns add "$ns"
+  trap 'ip netns del "$ns" 2>/dev/null || true' RETURN
+  printf '%s\n' "$script" > "/tmp/$ns.nft"
+  {
+    echo "$script" | sed 's/^/# nft: /'
+    header
+    ip netns exec "$ns" strace -e trace=sendmsg -e write=all -o /dev/stdout nft -f "/tmp/$ns.nft" |
+      hexdump_after NFNL_MSG_BATCH_BEGIN
+  } > "$name.hex"
+  rm -f "/tmp/$ns.nft"
+  grep -qv '^#' "$name.hex" || { echo "no batch captured for $name" >&2; return 1; }
+}
+
+# The kernel's answer to the dumps `nft list ruleset` makes, with table ip l2x holding both
+# rules and a foreign table whose forward chain drops by default (as Docker's does).
+capture_dump() {
+  local name=$1 type=$2 ns="l2x-golden-$$"
+  ip netns add "$ns"
+  trap 'ip netns del "$ns" 2>/dev/null || true' RETURN
+  printf '%s\n' "$REWRITE" "$RULE24" "$RULE20" \
+    'add table ip filter' \
+    'add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }' \
+    > "/tmp/$ns.nft"
+  ip netns exec "$ns" nft -f "/tmp/$ns.nft"
+  rm -f "/tmp/$ns.nft"
+  {
+    echo "# kernel replies (NFT_MSG_$type) to the dumps of: nft list ruleset"
+    echo "# after: ${REWRITE//$'\n'/; }; $RULE24; $RULE20;"
+    echo "#        add table ip filter; add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }"
+    header
+    ip netns exec "$ns" strace -e trace=recvmsg -e read=all -o /dev/stdout nft list ruleset |
+      hexdump_after "NFT_MSG_$type,"
+  } > "$name.hex"
+  grep -qv '^#' "$name.hex" || { echo "no $type reply captured" >&2; return 1; }
+}
+
+for c in "${CASES[@]}"; do
+  IFS='|' read -r -d '' name script <<<"$c" || true
+  script=${script%$'\n'}
+  if [ $# -eq 0 ] || [ "$1" = "$name" ]; then
+    capture "$name" "$script"
+    echo "captured $name"
+  fi
+done
+for d in "nft-dump-rules|NEWRULE" "nft-dump-chains|NEWCHAIN"; do
+  IFS='|' read -r name type <<<"$d"
+  if [ $# -eq 0 ] || [ "$1" = "$name" ]; then
+    capture_dump "$name" "$type"
+    echo "captured $name"
+  fi
+done
