@@ -561,7 +561,7 @@ fn the_foreground_server_stops_cleanly_on_sigterm() {
         "--range",
         RANGE,
     ];
-    let mut server = Command::new(env!("CARGO_BIN_EXE_l2x"))
+    let server = Command::new(env!("CARGO_BIN_EXE_l2x"))
         .args(args)
         .args(["--lease-file", &leases, "--pid-file", &pid])
         .stderr(Stdio::piped())
