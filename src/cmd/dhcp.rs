@@ -92,13 +92,11 @@ pub fn servers(ctx: &Ctx) -> Result<Vec<view::ServerView>> {
 
 fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     check_reservations(&args.hosts)?;
-    let lease_file = args
-        .lease_file
-        .clone()
+    // Absolute, because the daemon leaves the working directory and compaction reopens the
+    // lease file by name.
+    let lease_file = absolute(args.lease_file.as_deref())?
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
-    let pid_path = args
-        .pid_file
-        .clone()
+    let pid_path = absolute(args.pid_file.as_deref())?
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "pid"));
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
     let mut server = match start(ctx, args, lease_file) {
@@ -128,6 +126,11 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     let result = server.run(&mut ctx.nl);
     pid_file.remove();
     result
+}
+
+fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
+    path.map(|p| std::path::absolute(p).with_context(|| format!("resolve {}", p.display())))
+        .transpose()
 }
 
 /// Everything up to a bound socket and loaded leases.
