@@ -707,3 +707,63 @@ fn a_container_behind_a_vxlan_tunnel_gets_a_lease() {
         ("10.0.5.1", "1450")
     );
 }
+
+/// A daemon leaves its working directory: relative file names still name the same files.
+#[test]
+fn relative_paths_name_the_same_files_for_a_daemon() {
+    let mut lab = Lab::new("relative");
+    let c = lab.container();
+    let in_dir = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_l2x"));
+        cmd.args(["-n", &lab.host.name])
+            .args(args)
+            .current_dir(&lab.dir);
+        l2x_cmd(&mut cmd)
+    };
+    let files = ["--lease-file", "leases", "--pid-file", "pid"];
+    in_dir(
+        &[
+            &["dhcp", "serve", "br0", "--range", RANGE, "--daemon"][..],
+            &files[..],
+        ]
+        .concat(),
+    )
+    .ok();
+    let got = lab.udhcpc_once(c).unwrap();
+    let listed = in_dir(&["-j", "dhcp", "leases", "br0", "--lease-file", "leases"])
+        .ok()
+        .json();
+    assert_eq!(listed["leases"][0]["ip"], got.as_str());
+    assert!(
+        in_dir(&["dhcp", "stop", "br0", "--pid-file", "pid"])
+            .ok()
+            .stdout
+            .contains("stopped")
+    );
+}
+
+/// Ten clients asking again and again: the file is rewritten from the live leases once it
+/// holds 4096 lines, while the daemon runs, and every lease is still there.
+#[test]
+fn the_lease_file_is_compacted_as_it_grows() {
+    let mut lab = Lab::new("compact");
+    let c = lab.container();
+    lab.serve(&["-q"]).ok();
+    let Container { ns, iface } = &lab.containers[c];
+    ns.ip(&["addr", "add", "10.0.5.2/24", "dev", iface]);
+    let args = [
+        "-4", "-l", iface, "-r", "2000", "-n", "5000", "-R", "10", "-W", "1000000",
+    ];
+    let out = ns.exec("perfdhcp", &[&args[..], &["10.0.5.1"]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines = fs::read_to_string(lab.path("leases"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(lines < 1000, "{lines} lines after 5000 exchanges\n{text}");
+    assert_eq!(
+        lab.leases()["leases"].as_array().unwrap().len(),
+        10,
+        "{text}"
+    );
+}
