@@ -454,6 +454,14 @@ fn a_client_on_another_interface_gets_no_answer() {
         ],
     );
     assert!(!out.status.success(), "a client outside br0 got a lease");
+    let start = Instant::now();
+    outside
+        .l2x(&["dhcp", "request", "o1", "--timeout", "2s"])
+        .fails(
+            1,
+            "dhcp request o1: timed out: no answer from a DHCP server",
+        );
+    assert!(start.elapsed() < Duration::from_secs(5));
     assert!(lab.udhcpc_once(bridged).is_some());
 }
 
