@@ -256,8 +256,10 @@ fn in_range(ip: &str) -> bool {
     (100..=150).contains(&last)
 }
 
-/// Runs a client daemon until it has bound and renewed once, and checks what it was told.
-fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration) {
+/// Waits until a client daemon has bound and renewed once, and checks what it was told; then
+/// kills the server with -9, starts it again with `serve` options, and waits for the next
+/// renewal, which must keep the address too.
+fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration, serve: &[&str]) {
     let iface = &lab.containers[c].iface;
     let bound = lab.wait_events(iface, false, 1, Duration::from_secs(15));
     let b = &bound[0];
@@ -271,13 +273,19 @@ fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration) {
     assert_eq!(renewed[0].ip, b.ip, "a renewal must keep the address");
     let leases = lab.leases();
     assert_eq!(leases["leases"][0]["ip"], b.ip.as_str(), "{leases}");
+
+    run_ok("kill", &["-9", &lab.server_pid()]);
+    lab.serve(serve).ok();
+    let renewed = lab.wait_events(iface, true, 2, limit);
+    assert_eq!(renewed[1].ip, b.ip, "renewed after the restart");
 }
 
 #[test]
 fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("udhcpc");
     let c = lab.container();
-    lab.serve(&["--lease-time", "6s"]).ok();
+    let serve = ["--lease-time", "6s"];
+    lab.serve(&serve).ok();
     let script = lab.path("client.sh");
     let iface = lab.containers[c].iface.clone();
     let _client = lab.spawn(
@@ -285,7 +293,7 @@ fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
         "busybox",
         &["udhcpc", "-i", &iface, "-f", "-s", &script, "-O", "mtu"],
     );
-    bound_then_renewed(&lab, c, Duration::from_secs(15));
+    bound_then_renewed(&lab, c, Duration::from_secs(15), &serve);
     let ns = &lab.containers[c].ns;
     let addr = ns.ip_json(&["-4", "addr", "show", "dev", &iface]);
     assert!(
@@ -298,7 +306,8 @@ fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
 fn dhclient_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("dhclient");
     let c = lab.container();
-    lab.serve(&["--lease-time", "8s"]).ok();
+    let serve = ["--lease-time", "8s"];
+    lab.serve(&serve).ok();
     let conf = lab.path("dhclient.conf");
     fs::write(&conf, "request subnet-mask, routers, interface-mtu;\n").unwrap();
     let (script, leases, pid) = (
@@ -311,7 +320,7 @@ fn dhclient_gets_an_address_router_and_mtu_and_renews() {
         "-4", "-d", "-cf", &conf, "-sf", &script, "-lf", &leases, "-pf", &pid, &iface,
     ];
     let _client = lab.spawn(c, "dhclient", &args);
-    bound_then_renewed(&lab, c, Duration::from_secs(15));
+    bound_then_renewed(&lab, c, Duration::from_secs(15), &serve);
 }
 
 #[test]
@@ -319,7 +328,8 @@ fn dhcpcd_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("dhcpcd");
     let c = lab.container();
     // dhcpcd takes no lease shorter than 20 s.
-    lab.serve(&["--lease-time", "20s"]).ok();
+    let serve = ["--lease-time", "20s"];
+    lab.serve(&serve).ok();
     let script = lab.path("client.sh");
     let iface = lab.containers[c].iface.clone();
     let args = [
@@ -334,7 +344,7 @@ fn dhcpcd_gets_an_address_router_and_mtu_and_renews() {
         &iface,
     ];
     let _client = lab.spawn(c, "dhcpcd", &args);
-    bound_then_renewed(&lab, c, Duration::from_secs(25));
+    bound_then_renewed(&lab, c, Duration::from_secs(25), &serve);
     // dhcpcd configures address and routes itself (the MTU is left to its hook scripts,
     // which the test script replaces): the kernel says so.
     let ns = &lab.containers[c].ns;
