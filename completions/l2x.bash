@@ -28,6 +28,9 @@ _l2x() {
             l2x,dhcp)
                 cmd="l2x__subcmd__dhcp"
                 ;;
+            l2x,doctor)
+                cmd="l2x__subcmd__doctor"
+                ;;
             l2x,generate)
                 cmd="l2x__subcmd__generate"
                 ;;
@@ -108,6 +111,9 @@ _l2x() {
                 ;;
             l2x__subcmd__help,dhcp)
                 cmd="l2x__subcmd__help__subcmd__dhcp"
+                ;;
+            l2x__subcmd__help,doctor)
+                cmd="l2x__subcmd__help__subcmd__doctor"
                 ;;
             l2x__subcmd__help,generate)
                 cmd="l2x__subcmd__help__subcmd__generate"
@@ -236,7 +242,7 @@ _l2x() {
 
     case "${cmd}" in
         l2x)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show generate help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show doctor generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,6 +715,28 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__doctor)
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__generate)
             opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -732,7 +760,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help)
-            opts="bridge tunnel attach detach nat dhcp show generate help"
+            opts="bridge tunnel attach detach nat dhcp show doctor generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -888,6 +916,20 @@ _l2x() {
         l2x__subcmd__help__subcmd__dhcp__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -56,6 +56,9 @@ pub enum Command {
     /// Everything l2x manages, in one view
     #[command(after_long_help = SHOW_JSON)]
     Show,
+    /// Check what this kernel can do and what is misconfigured here, one row per check
+    #[command(after_long_help = DOCTOR_HELP)]
+    Doctor,
     /// Write shell completions and man pages into DIR/completions and DIR/man
     #[command(hide = true)]
     Generate {
@@ -348,6 +351,19 @@ second server on the same bridge (the pid file is locked while a server runs).
 
 Runs in the foreground, logging to stderr, until SIGINT or SIGTERM. With -n NETNS it serves the \
 bridge of that namespace, and the default file names carry the namespace's name.";
+
+const DOCTOR_HELP: &str = "\
+Checks: privileges (root or CAP_NET_ADMIN); kernel support for bridge, gretap, ip6gretap, l2tp \
+over UDP and over IP, vxlan, nf_tables and masquerade, each probed by making a throwaway device \
+or table in a temporary network namespace that vanishes with it; IPv4 forwarding; br_netfilter \
+and forward-hook chains whose policy drops (Docker's FORWARD); for every bridge, ports whose MTU \
+differs and tunnels smaller than the other ports; every tunnel's MTU against its underlay's; \
+DHCP servers of the pid files under /run/l2x. With -n NETNS everything but the kernel probes \
+looks at that namespace.
+
+Each row is ok, warn (works, but something may bite) or fail (l2x cannot work as asked), with a \
+hint. Exit status 1 when any check fails. JSON (-j): {\"checks\": [{\"check\", \"status\" (\"ok\", \
+\"warn\", \"fail\"), \"detail\", \"hint\" (or null)}]}.";
 
 const LEASES_JSON: &str = "\
 Lists active leases (bound and not expired), in address order. JSON (-j): {\"leases\": [LEASE...]} \

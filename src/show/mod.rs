@@ -2,6 +2,7 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod doctor;
 pub mod leases;
 pub mod nat;
 pub mod tunnels;
