@@ -7,6 +7,7 @@ mod dhcp;
 mod doctor;
 mod forwarding;
 mod generate;
+mod lab;
 mod links;
 mod nat;
 mod probe;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
+        Command::Lab(cmd) => lab::run(&mut ctx, cmd),
         Command::Doctor => doctor::run(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),
     }

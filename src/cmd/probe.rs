@@ -5,10 +5,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use ipnetwork::Ipv4Network;
 
 use super::nat::generation;
+use crate::cli::TunnelKind;
 use crate::msg::bridge::{self, BridgeSpec};
 use crate::msg::gretap::{self, GretapSpec};
 use crate::msg::l2tp::{self, Encap, SessionSpec, TunnelSpec};
@@ -67,6 +68,15 @@ impl Probe {
             Probe::Vxlan => "vxlan",
             Probe::NfTables => "nf_tables",
             Probe::Masquerade => "nft_masq",
+        }
+    }
+
+    /// The probe for a tunnel kind as the lab makes it.
+    pub fn tunnel(kind: TunnelKind) -> Probe {
+        match kind {
+            TunnelKind::Gretap => Probe::Gretap,
+            TunnelKind::L2tp => Probe::L2tpUdp,
+            TunnelKind::Vxlan => Probe::Vxlan,
         }
     }
 
@@ -178,4 +188,26 @@ fn masquerade() -> Result<()> {
     };
     nf.batch(&nat::rewrite(generation, &[rule]))?;
     Ok(())
+}
+
+/// The tunnel the lab uses when none is asked for: the first of gretap, l2tp and vxlan this
+/// kernel has, with the reason in words ("this kernel has no gretap and no l2tp").
+pub fn default_tunnel() -> Result<(TunnelKind, String)> {
+    let mut missing = Vec::new();
+    for kind in [TunnelKind::Gretap, TunnelKind::L2tp, TunnelKind::Vxlan] {
+        match Probe::tunnel(kind).run() {
+            Ok(()) => {
+                let why = if missing.is_empty() {
+                    "the first of gretap, l2tp, vxlan; this kernel has it".to_string()
+                } else {
+                    format!("this kernel has no {}", missing.join(" and no "))
+                };
+                return Ok((kind, why));
+            }
+            Err(_) => missing.push(kind.name()),
+        }
+    }
+    Err(anyhow!(
+        "this kernel has none of gretap, l2tp (l2tp_eth) and vxlan"
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod bridges;
 pub mod doctor;
+pub mod lab;
 pub mod leases;
 pub mod nat;
 pub mod tunnels;
