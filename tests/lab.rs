@@ -110,6 +110,10 @@ fn dhcp_pid(down: &Run) -> String {
 fn lab_up_status_down() {
     let _guard = LabDown;
     l2x(&["lab", "down"]).ok();
+    if !kernel_has("gretap") {
+        l2x(&["lab", "up", "--tunnel", "gretap"]).fails(1, "modprobe ip_gre");
+        assert_eq!(lab_namespaces(), Vec::<String>::new(), "nothing made");
+    }
 
     let up = l2x(&["lab", "up", "--tunnel", "vxlan"]).ok();
     assert!(

@@ -33,7 +33,7 @@ fn lab_over_gretap_and_l2tp() {
 }
 
 #[test]
-fn doctor_finds_every_tunnel_kind() {
+fn doctor_in_the_lab_vm_finds_every_tunnel_kind() {
     let ns = Netns::new("vmdoc");
     let doc: Value = ns.l2x(&["-j", "doctor"]).ok().json();
     let checks = doc["checks"].as_array().expect("checks");

@@ -5,6 +5,7 @@
 mod down;
 mod ping;
 mod plan;
+mod report;
 mod status;
 mod step;
 mod up;
