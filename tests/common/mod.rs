@@ -100,6 +100,16 @@ impl Netns {
         l2x(&full)
     }
 
+    /// `l2x -n NS` with its arguments written as one line, split at spaces.
+    pub fn l2x_line(&self, line: &str) -> Run {
+        self.l2x(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// `ip -n NS` with its arguments written as one line, split at spaces; must succeed.
+    pub fn ip_line(&self, line: &str) -> String {
+        self.ip(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// A veth pair with both ends in this namespace.
     pub fn veth(&self, a: &str, b: &str) {
         self.ip(&["link", "add", a, "type", "veth", "peer", "name", b]);
