@@ -8,7 +8,7 @@ use std::os::fd::RawFd;
 use super::AF_UNSPEC;
 use super::Request;
 use super::attr::AttrWriter;
-use super::link::{self, IFLA_IFNAME, IFLA_MTU, NewLink, ifinfomsg};
+use super::link::{self, IFLA_IFNAME, NewLink, ifinfomsg};
 
 // include/uapi/linux/veth.h
 pub const VETH_INFO_PEER: u16 = 1;
@@ -16,22 +16,17 @@ pub const VETH_INFO_PEER: u16 = 1;
 pub const IFLA_NET_NS_FD: u16 = 28;
 
 /// One veth pair: `name` in the namespace the request goes to, `peer` in `peer_netns` (an open
-/// /run/netns file) or beside it. Each end has its own MTU: the kernel's 1500 unless given.
+/// /run/netns file) or beside it.
 #[derive(Debug, Clone, Default)]
 pub struct VethSpec<'a> {
     pub name: &'a str,
-    pub mtu: Option<u32>,
     pub peer: &'a str,
-    pub peer_mtu: Option<u32>,
     pub peer_netns: Option<RawFd>,
 }
 
 pub fn create(spec: &VethSpec) -> Request {
     let mut peer = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
     peer.str(IFLA_IFNAME, spec.peer);
-    if let Some(mtu) = spec.peer_mtu {
-        peer.u32(IFLA_MTU, mtu);
-    }
     if let Some(fd) = spec.peer_netns {
         peer.u32(IFLA_NET_NS_FD, fd as u32);
     }
@@ -40,7 +35,6 @@ pub fn create(spec: &VethSpec) -> Request {
     let mut req = link::create(&NewLink {
         name: spec.name,
         kind: "veth",
-        mtu: spec.mtu,
         data: Some(data),
         ..NewLink::default()
     });
@@ -58,13 +52,11 @@ mod tests {
     fn the_peer_travels_as_its_own_ifinfomsg() {
         let req = create(&VethSpec {
             name: "ct1",
-            mtu: Some(1450),
             peer: "eth0",
-            peer_mtu: None,
             peer_netns: Some(7),
         });
         let link = Link::parse(&req.body).expect("parse");
-        assert_eq!((link.name.as_str(), link.mtu), ("ct1", 1450));
+        assert_eq!(link.name, "ct1");
         assert!(link.is_kind("veth"));
         let info = Attrs(&req.body[16..]).get(IFLA_LINKINFO).expect("linkinfo");
         let data = info.nested().get(IFLA_INFO_DATA).expect("info data");

@@ -57,7 +57,7 @@ fn choose_tunnel(asked: Option<TunnelKind>) -> Result<(TunnelKind, String)> {
 }
 
 /// Every step, in an order where each finds what it needs: underlay, bridges, tunnels (which
-/// lower the bridges' MTU), container ports of that MTU, DHCP and NAT, then the containers'
+/// lower the bridges' MTU), container ports (attached at that MTU), DHCP and NAT, then the containers'
 /// leases. Each step leaves what exists alone, so a re-run only checks.
 fn build(steps: &Steps, plan: &Plan) -> Result<()> {
     for ns in plan.namespaces() {
@@ -108,12 +108,10 @@ fn underlay(steps: &Steps, i: u8) -> Result<()> {
     let wan_end = End {
         netns: plan::WAN,
         name: &port,
-        mtu: None,
     };
     let host_end = End {
         netns: &host,
         name: plan::UPLINK,
-        mtu: None,
     };
     wiring::cable(steps, &wan_end, &host_end)?;
     steps.l2x(plan::WAN, &words(&["attach", &port, plan::WAN_BRIDGE]))?;
@@ -121,20 +119,18 @@ fn underlay(steps: &Steps, i: u8) -> Result<()> {
     wiring::address(steps, &host, plan::UPLINK, net)
 }
 
-/// Container i's cable to its host's bridge. The bridge port gets the bridge's MTU, which the
-/// tunnels set; the container's end keeps the kernel's 1500 until DHCP hands it the bridge's.
+/// Container i's cable to its host's bridge. `attach` gives the bridge port the bridge's MTU,
+/// which the tunnels lowered; the container's end keeps the kernel's 1500 until DHCP hands it
+/// the bridge's.
 fn container(steps: &Steps, i: u8) -> Result<()> {
     let (host, ct, port) = (plan::host(i), plan::container(i), plan::container_port(i));
-    let (bridge, _) = wiring::read(&host, plan::BRIDGE)?;
     let host_end = End {
         netns: &host,
         name: &port,
-        mtu: Some(bridge.mtu),
     };
     let ct_end = End {
         netns: &ct,
         name: plan::CONTAINER_IFACE,
-        mtu: None,
     };
     wiring::cable(steps, &host_end, &ct_end)?;
     steps.l2x(&host, &words(&["attach", &port, plan::BRIDGE]))

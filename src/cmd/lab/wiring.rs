@@ -30,7 +30,6 @@ pub fn namespace(steps: &Steps, name: &str) -> Result<()> {
 pub struct End<'a> {
     pub netns: &'a str,
     pub name: &'a str,
-    pub mtu: Option<u32>,
 }
 
 /// A veth pair from `a` to `b`, made inside a's namespace with b's end sent straight into b's.
@@ -38,9 +37,7 @@ pub fn cable(steps: &Steps, a: &End, b: &End) -> Result<()> {
     let peer_ns = netns::open(b.netns)?;
     let spec = VethSpec {
         name: a.name,
-        mtu: a.mtu,
         peer: b.name,
-        peer_mtu: b.mtu,
         peer_netns: Some(peer_ns.as_raw_fd()),
     };
     let created = netns::within(a.netns, || {
