@@ -5,6 +5,7 @@
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -154,6 +155,37 @@ fn lab_up_status_down() {
     );
 
     l2x(&["lab", "up", "--hosts", "3"]).fails(1, "`l2x lab down`");
+
+    // A forward chain that drops on host 1 cuts the containers off the internet, and the
+    // re-check says so with exit status 1. With br_netfilter passing bridged frames through
+    // that hook, the containers lose each other too: what doctor warns about.
+    let host1 = ["netns", "exec", "l2x-lab-host1"];
+    run_ok("ip", &[&host1[..], &["nft", "add table ip block"]].concat());
+    let drop = "add chain ip block forward { type filter hook forward priority 0; policy drop; }";
+    run_ok("ip", &[&host1[..], &["nft", drop]].concat());
+    let cut = l2x(&["-j", "lab", "up", "--tunnel", "vxlan"]);
+    assert_eq!(cut.code, 1, "{cut:?}");
+    assert!(cut.stderr.contains("pings got no answer"), "{cut:?}");
+    let bridged_filtered = Command::new("ip")
+        .args(
+            [
+                &host1[..],
+                &["cat", "/proc/sys/net/bridge/bridge-nf-call-iptables"],
+            ]
+            .concat(),
+        )
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "1");
+    for c in cut.json()["containers"].as_array().unwrap() {
+        assert_eq!(c["internet"]["ok"], false, "{c:#}");
+        assert_eq!(c["peers"][0]["ok"], !bridged_filtered, "{c:#}");
+    }
+    let doctor = l2x(&["-n", "l2x-lab-host1", "-j", "doctor"]).ok().json();
+    let rows = doctor["checks"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|c| c["check"] == name).unwrap().clone();
+    assert_eq!(row("forward policy")["status"], "warn");
+    let br_netfilter = if bridged_filtered { "warn" } else { "ok" };
+    assert_eq!(row("br_netfilter")["status"], br_netfilter);
     let down = l2x(&["lab", "down"]).ok();
     assert_nothing_left(&dhcp_pid(&down));
     assert_eq!(

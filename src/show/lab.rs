@@ -71,7 +71,7 @@ impl LabView {
         let verdict = if self.failed == 0 {
             "all pings ok".to_string()
         } else {
-            format!("{} pings got no answer", self.failed)
+            unanswered(self.failed)
         };
         format!(
             "{}{verdict} ({} tunnels, {} hosts; peers pinged with full-size frames, DF set)\n",
@@ -80,6 +80,12 @@ impl LabView {
             self.hosts
         )
     }
+}
+
+/// `1 ping got no answer`, `3 pings got no answer`.
+pub fn unanswered(n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} ping{s} got no answer")
 }
 
 #[derive(Debug, Serialize)]

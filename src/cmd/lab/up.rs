@@ -14,6 +14,7 @@ use crate::cli::{LabUpArgs, TunnelKind};
 use crate::cmd::probe::{self, Probe};
 use crate::dhcp::daemon;
 use crate::report::Hinted;
+use crate::show::lab::unanswered;
 
 pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
     let steps = Steps::new(ctx.out);
@@ -30,7 +31,7 @@ pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
     ctx.out.show(&view, || view.table());
     if view.failed > 0 {
         return Err(anyhow!(Hinted::new(
-            format!("{} pings got no answer", view.failed),
+            unanswered(view.failed),
             "`l2x doctor` and `l2x -n l2x-lab-host1 show` tell what is wrong",
         )));
     }
