@@ -476,3 +476,69 @@ fn ports_get_an_mtu_that_fits_the_tunnel() {
     assert_eq!(h1.ns.link("late0")["mtu"], 1450);
     assert_eq!(h1.ns.link("br0")["mtu"], 1450);
 }
+
+#[test]
+fn dhcp_answers_a_container_behind_the_tunnel() {
+    let seg = Segment::new("vxdhcp", 2);
+    let (h1, h2) = (seg.host(1), seg.host(2));
+    h1.ns
+        .l2x(&vxlan_args(
+            &h1.underlay,
+            &[&h2.underlay],
+            &["--bridge", "br0"],
+        ))
+        .ok();
+    h2.ns
+        .l2x(&vxlan_args(
+            &h2.underlay,
+            &[&h1.underlay],
+            &["--bridge", "br0"],
+        ))
+        .ok();
+    h1.ns.ip_line("addr add 10.0.5.1/24 dev br0");
+    let dir = std::env::temp_dir().join(format!("l2x-vxdhcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let serve = format!(
+        "dhcp serve br0 --range 10.0.5.100-10.0.5.150 --daemon --lease-file {} --pid-file {}",
+        file("leases"),
+        file("pid")
+    );
+    h1.ns.l2x_line(&serve).ok();
+
+    // Container 2, on the far side of the tunnel, asks with busybox udhcpc; its script writes
+    // what it was given.
+    let script = file("udhcpc.sh");
+    let got = file("got");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n[ \"$1\" = bound ] && echo \"$ip $mtu\" > {got}\nexit 0\n"),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["+x", &script])
+        .status()
+        .unwrap();
+    h2.container.ip_line("addr flush dev eth0");
+    let udhcpc = [
+        "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", &script, "-O", "mtu",
+    ];
+    let out = h2.container.exec("busybox", &udhcpc);
+    let lease = std::fs::read_to_string(&got).unwrap_or_default();
+    h1.ns
+        .l2x_line(&format!("dhcp stop br0 --pid-file {}", file("pid")))
+        .ok();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "udhcpc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ip, mtu) = lease.trim().split_once(' ').expect("ip and mtu");
+    let ip: std::net::Ipv4Addr = ip.parse().expect("an IPv4 address");
+    assert!(
+        (100..=150).contains(&ip.octets()[3]) && ip.octets()[..3] == [10, 0, 5],
+        "{lease}"
+    );
+    assert_eq!(mtu, "1450", "the bridge's MTU, lowered by the tunnel");
+}

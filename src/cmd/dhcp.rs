@@ -76,7 +76,7 @@ pub fn servers(ctx: &Ctx) -> Result<Vec<view::ServerView>> {
         else {
             continue;
         };
-        let Some(pid) = daemon::running(&entry.path())? else {
+        let Some(pid) = daemon::holder(&entry.path())? else {
             continue;
         };
         let replay = leases::read(&default_path(ctx, bridge, "leases"))?;

@@ -85,7 +85,11 @@ fn collect_bridges(
     Ok(bridges::collect(all, &addrs, only))
 }
 
-fn collect_tunnels(ctx: &mut Ctx, all: &[Link], only: Option<&str>) -> Result<Vec<TunnelView>> {
+pub(super) fn collect_tunnels(
+    ctx: &mut Ctx,
+    all: &[Link],
+    only: Option<&str>,
+) -> Result<Vec<TunnelView>> {
     // Only ask the L2TP family when some interface has no link kind, as a session's has not.
     let l2tp = if all.iter().any(|l| l.kind.is_none() && l.name != "lo") {
         tunnel::l2tp_views(ctx)?

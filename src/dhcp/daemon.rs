@@ -146,9 +146,9 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// The server holding a pid file's lock: its pid and the open file, or None when no server
-/// runs (no file, or a stale one nobody locks).
-fn holder(path: &Path) -> Result<Option<(i32, File)>> {
+/// The pid file, open, and what it says, while a server holds its lock; None when no server
+/// does (no file, or one left by a server that died: nothing holds its lock).
+fn held(path: &Path) -> Result<Option<(File, Option<i32>)>> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -157,22 +157,22 @@ fn holder(path: &Path) -> Result<Option<(i32, File)>> {
     if try_lock(&file, libc::LOCK_SH)? {
         return Ok(None);
     }
-    let pid = read_pid(&mut file)
-        .ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
-    Ok(Some((pid, file)))
+    let pid = read_pid(&mut file);
+    Ok(Some((file, pid)))
 }
 
-/// The pid of the server that holds this pid file, if one runs.
-pub fn running(path: &Path) -> Result<Option<i32>> {
-    Ok(holder(path)?.map(|(pid, _)| pid))
+/// The pid of the server running with this pid file, if one is.
+pub fn holder(path: &Path) -> Result<Option<i32>> {
+    Ok(held(path)?.and_then(|(_, pid)| pid))
 }
 
 /// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
 /// lock, which it does only on exit. None when no server was running.
 pub fn stop(path: &Path) -> Result<Option<i32>> {
-    let Some((pid, file)) = holder(path)? else {
+    let Some((file, pid)) = held(path)? else {
         return Ok(None);
     };
+    let pid = pid.ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
     signal::kill(Pid::from_raw(pid), Signal::SIGTERM)
         .with_context(|| format!("signal pid {pid}"))?;
     let start = Instant::now();

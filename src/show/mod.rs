@@ -2,6 +2,8 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod doctor;
+pub mod lab;
 pub mod leases;
 pub mod nat;
 pub mod tunnels;

@@ -224,7 +224,11 @@ fn check_endpoints(local: IpAddr, remote: IpAddr) -> Result<()> {
 
 /// The MTU of the underlay toward `remote` (the route's own, else its device's), minus the
 /// encapsulation's overhead; None when there is no route yet.
-fn underlay_fit(ctx: &mut Ctx, remote: IpAddr, overhead: u32) -> Result<Option<u32>> {
+pub(in crate::cmd) fn underlay_fit(
+    ctx: &mut Ctx,
+    remote: IpAddr,
+    overhead: u32,
+) -> Result<Option<u32>> {
     let Some(body) = ctx.nl.get(&route::get(remote)).or_else(|e| {
         if e.errno == libc::ENETUNREACH || e.errno == libc::EHOSTUNREACH {
             Ok(None)
