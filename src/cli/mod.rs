@@ -396,7 +396,9 @@ Exit status 2 for a malformed range or reservation. A range or reservation outsi
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
 
-Runs in the foreground, logging to stderr, until SIGINT or SIGTERM. With -n NETNS it serves the \
+Runs in the foreground, logging to stderr, until SIGINT or SIGTERM: one line per ACK, NAK, \
+RELEASE and DECLINE (none with -q) and a warning when the pool is exhausted; -v adds each OFFER \
+and each packet ignored as malformed. With -n NETNS it serves the \
 bridge of that namespace, and the default file names carry the namespace's name.";
 
 const LAB_UP_HELP: &str = "\
@@ -488,5 +490,7 @@ JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forwar
 \"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
 
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}} with each section as its own \
-show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), l2x-nat-show(1)).";
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
+section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
+l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running with their default pid file, each \
+{\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";

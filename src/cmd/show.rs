@@ -63,6 +63,7 @@ pub fn everything(ctx: &mut Ctx) -> Result<()> {
         bridges: collect_bridges(ctx, &all, None)?,
         tunnels: collect_tunnels(ctx, &all, None)?,
         nat: collect_nat(ctx)?,
+        dhcp: super::dhcp::servers(ctx)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())

@@ -87,13 +87,16 @@ impl PidFile {
 }
 
 /// Forks. The parent gets the child's pid back and should exit; the child (None) leaves the
-/// terminal's session, and its output goes nowhere (stderr too, unless it was sent to a log).
+/// terminal's session and the working directory (paths must be absolute by now), and its
+/// output goes nowhere (stderr too, unless it was sent to a log).
 pub fn detach(silence_stderr: bool) -> Result<Option<Pid>> {
     // SAFETY: l2x is single-threaded, so the child starts in a consistent state.
     match unsafe { unistd::fork() }.context("fork")? {
         ForkResult::Parent { child } => Ok(Some(child)),
         ForkResult::Child => {
             unistd::setsid().context("setsid")?;
+            // Holding no directory open keeps every file system unmountable.
+            unistd::chdir("/").context("chdir /")?;
             let null = OpenOptions::new()
                 .read(true)
                 .write(true)
