@@ -676,56 +676,6 @@ fn relayed_requests_are_answered_to_the_relay() {
     assert_eq!(lab.leases()["leases"].as_array().unwrap().len(), 20);
 }
 
-/// A container behind a VXLAN tunnel, on another "host" (namespace) whose bridge has no server,
-/// gets its lease across the tunnel, with the MTU of the server's bridge, which the tunnel
-/// port holds at 1450.
-#[test]
-fn a_container_behind_a_vxlan_tunnel_gets_a_lease() {
-    let lab = Lab::new("vxlan");
-    let far = Netns::new("far");
-    let behind = Netns::new("behind");
-    // The underlay between the two hosts.
-    lab.host
-        .ip(&["link", "add", "u0", "type", "veth", "peer", "name", "u1"]);
-    lab.host.ip(&["link", "set", "u1", "netns", &far.name]);
-    for (ns, dev, local, remote) in [
-        (&lab.host, "u0", "10.200.0.1", "10.200.0.2"),
-        (&far, "u1", "10.200.0.2", "10.200.0.1"),
-    ] {
-        ns.ip(&["addr", "add", &format!("{local}/24"), "dev", dev]);
-        ns.ip(&["link", "set", dev, "up"]);
-        ns.ip(&[
-            "link", "add", "vx0", "type", "vxlan", "id", "42", "local", local, "remote", remote,
-            "dstport", "4789", "dev", dev,
-        ]);
-    }
-    lab.host.l2x(&["attach", "vx0", "br0"]).ok();
-    far.l2x(&["bridge", "add", "br1"]).ok();
-    far.l2x(&["attach", "vx0", "br1"]).ok();
-    far.ip(&["link", "add", "c0", "type", "veth", "peer", "name", "cp"]);
-    far.l2x(&["attach", "cp", "br1"]).ok();
-    far.ip(&["link", "set", "c0", "netns", &behind.name]);
-    behind.ip(&["link", "set", "c0", "up"]);
-
-    lab.serve(&[]).ok();
-    let script = lab.path("client.sh");
-    let args = [
-        "udhcpc", "-i", "c0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", &script, "-O", "mtu",
-    ];
-    let out = behind.exec("busybox", &args);
-    assert!(
-        out.status.success(),
-        "no lease across the tunnel:\n{}",
-        lab.server_log()
-    );
-    let bound = lab.wait_events("c0", false, 1, Duration::from_secs(1));
-    assert!(in_range(&bound[0].ip), "{bound:?}");
-    assert_eq!(
-        (bound[0].router.as_str(), bound[0].mtu.as_str()),
-        ("10.0.5.1", "1450")
-    );
-}
-
 /// A daemon leaves its working directory: relative file names still name the same files.
 #[test]
 fn relative_paths_name_the_same_files_for_a_daemon() {
