@@ -11,13 +11,13 @@ use std::time::Duration;
 use common::segment::Segment;
 use common::*;
 
-fn vxlan_args<'a>(host: &'a str, remotes: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["tunnel", "vxlan", "vx0", "--vni", "42", "--local", host];
-    for r in remotes {
-        args.extend(["--remote", r]);
-    }
-    args.extend_from_slice(extra);
-    args
+/// `tunnel vxlan vx0 --vni 42` from `host` to each of `remotes`, then `extra`.
+fn vxlan(host: &str, remotes: &[&str], extra: &str) -> String {
+    let remotes: Vec<String> = remotes.iter().map(|r| format!("--remote {r}")).collect();
+    format!(
+        "tunnel vxlan vx0 --vni 42 --local {host} {} {extra}",
+        remotes.join(" ")
+    )
 }
 
 #[test]
@@ -26,11 +26,7 @@ fn vxlan_joins_two_hosts() {
     let (h1, h2) = (seg.host(1), seg.host(2));
     let run = h1
         .ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     assert!(
         run.stdout
@@ -44,11 +40,7 @@ fn vxlan_joins_two_hosts() {
         "{run:?}"
     );
     h2.ns
-        .l2x(&vxlan_args(
-            &h2.underlay,
-            &[&h1.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h2.underlay, &[&h1.underlay], "--bridge br0"))
         .ok();
 
     let link = h1.ns.link("vx0");
@@ -76,11 +68,7 @@ fn vxlan_interoperates_with_iproute2() {
     let seg = Segment::new("vxip", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
     h1.ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     // The peer as a runbook makes it with iproute2.
     h2.ns.ip(&[
@@ -127,27 +115,12 @@ fn vxlan_interoperates_with_iproute2() {
 fn vxlan_again_is_unchanged_and_a_conflict_names_each_difference() {
     let seg = Segment::new("vxre", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
-    let args = vxlan_args(
-        &h1.underlay,
-        &[&h2.underlay],
-        &["--bridge", "br0", "--isolated"],
-    );
-    h1.ns.l2x(&args).ok();
+    let line = vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0 --isolated");
+    h1.ns.l2x_line(&line).ok();
     let before = h1.ns.snapshot();
-    assert_eq!(h1.ns.l2x(&args).ok().stdout, "tunnel vx0: unchanged\n");
-    let other = [
-        "tunnel",
-        "vxlan",
-        "vx0",
-        "--vni",
-        "43",
-        "--local",
-        &h1.underlay,
-    ];
-    let run = h1
-        .ns
-        .l2x(&[&other[..], &["--remote", "192.0.2.9", "--bridge", "br0"]].concat())
-        .fails(1, "other settings");
+    assert_eq!(h1.ns.l2x_line(&line).ok().stdout, "tunnel vx0: unchanged\n");
+    let other = vxlan(&h1.underlay, &["192.0.2.9"], "--bridge br0").replace("42", "43");
+    let run = h1.ns.l2x_line(&other).fails(1, "other settings");
     for named in [
         "vni 42 (wanted 43)",
         "remote 192.0.2.9 missing",
@@ -257,13 +230,13 @@ fn tunnel_show_and_del() {
     let seg = Segment::new("vxshow", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
     h1.ns
-        .l2x(&vxlan_args(
+        .l2x_line(&vxlan(
             &h1.underlay,
             &[&h2.underlay, "192.0.2.7"],
-            &["--mtu", "1400", "--bridge", "br0"],
+            "--mtu 1400 --bridge br0",
         ))
         .ok();
-    let doc = h1.ns.l2x(&["-j", "tunnel", "show"]).ok().json();
+    let doc = h1.ns.l2x_line("-j tunnel show").ok().json();
     let t = &doc["tunnels"][0];
     assert_eq!(t["name"], "vx0");
     assert_eq!(t["kind"], "vxlan");
@@ -279,27 +252,21 @@ fn tunnel_show_and_del() {
     remotes.sort();
     assert_eq!(remotes, ["192.0.2.2", "192.0.2.7"]);
     assert_eq!(
-        h1.ns.l2x(&["-j", "show"]).ok().json()["tunnels"],
+        h1.ns.l2x_line("-j show").ok().json()["tunnels"],
         doc["tunnels"]
     );
-    assert!(
-        h1.ns
-            .l2x(&["tunnel", "show"])
-            .ok()
-            .stdout
-            .contains("vni 42")
-    );
+    assert!(h1.ns.l2x_line("tunnel show").ok().stdout.contains("vni 42"));
 
     assert_eq!(
-        h1.ns.l2x(&["tunnel", "del", "vx0"]).ok().stdout,
+        h1.ns.l2x_line("tunnel del vx0").ok().stdout,
         "tunnel vx0: deleted\n"
     );
     assert!(!h1.ns.has_link("vx0"));
     h1.ns
-        .l2x(&["tunnel", "del", "vx0"])
+        .l2x_line("tunnel del vx0")
         .fails(1, "no such tunnel vx0");
     h1.ns
-        .l2x(&["tunnel", "del", "br0"])
+        .l2x_line("tunnel del br0")
         .fails(1, "br0 is a bridge, not a tunnel");
 }
 
@@ -402,15 +369,7 @@ fn kernel_has(kind_args: &[&str]) -> bool {
 #[test]
 fn gretap_without_kernel_support_says_what_is_missing() {
     let ns = Netns::new("nogre");
-    let run = ns.l2x(&[
-        "tunnel",
-        "gretap",
-        "gt0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-    ]);
+    let run = ns.l2x_line("tunnel gretap gt0 --local 192.0.2.1 --remote 192.0.2.2");
     if kernel_has(&["gretap", "local", "192.0.2.1", "remote", "192.0.2.2"]) {
         run.ok();
         return;
@@ -454,11 +413,7 @@ fn ports_get_an_mtu_that_fits_the_tunnel() {
     // c1, the container's veth, was attached at 1500 before the tunnel came.
     let run = h1
         .ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     assert!(
         run.stdout
@@ -467,7 +422,7 @@ fn ports_get_an_mtu_that_fits_the_tunnel() {
     );
     // A port attached afterwards gets the bridge's MTU.
     h1.ns.veth("late0", "late1");
-    let run = h1.ns.l2x(&["attach", "late0", "br0"]).ok();
+    let run = h1.ns.l2x_line("attach late0 br0").ok();
     assert!(
         run.stdout
             .contains("port late0 MTU lowered from 1500 to 1450 to fit bridge br0"),
@@ -482,18 +437,10 @@ fn dhcp_answers_a_container_behind_the_tunnel() {
     let seg = Segment::new("vxdhcp", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
     h1.ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     h2.ns
-        .l2x(&vxlan_args(
-            &h2.underlay,
-            &[&h1.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h2.underlay, &[&h1.underlay], "--bridge br0"))
         .ok();
     h1.ns.ip_line("addr add 10.0.5.1/24 dev br0");
     let dir = std::env::temp_dir().join(format!("l2x-vxdhcp-{}", std::process::id()));
