@@ -8,15 +8,7 @@ use common::*;
 fn bridge_add_creates_an_up_bridge_with_its_address() {
     let ns = Netns::new("br-add");
     let run = ns
-        .l2x(&[
-            "bridge",
-            "add",
-            "br0",
-            "--addr",
-            "10.9.0.1/24",
-            "--addr",
-            "fd00:9::1/64",
-        ])
+        .l2x_line("bridge add br0 --addr 10.9.0.1/24 --addr fd00:9::1/64")
         .ok();
     assert_eq!(run.stdout, "bridge br0: created\n");
     let link = ns.link("br0");
@@ -37,17 +29,8 @@ fn bridge_add_creates_an_up_bridge_with_its_address() {
 #[test]
 fn bridge_add_sets_mtu_mac_and_stp() {
     let ns = Netns::new("br-opts");
-    ns.l2x(&[
-        "bridge",
-        "add",
-        "br0",
-        "--mtu",
-        "9000",
-        "--mac",
-        "02:00:00:00:00:09",
-        "--stp",
-    ])
-    .ok();
+    ns.l2x_line("bridge add br0 --mtu 9000 --mac 02:00:00:00:00:09 --stp")
+        .ok();
     let link = ns.link("br0");
     assert_eq!(link["mtu"], 9000);
     assert_eq!(link["address"], "02:00:00:00:00:09");
@@ -72,7 +55,7 @@ fn bridge_add_again_is_unchanged() {
     assert_eq!(run.stdout, "bridge br0: unchanged\n");
     assert_eq!(ns.snapshot(), before);
     assert!(
-        ns.l2x(&["-q", "bridge", "add", "br0", "--mtu", "1400"])
+        ns.l2x_line("-q bridge add br0 --mtu 1400")
             .ok()
             .stdout
             .is_empty()
@@ -82,21 +65,11 @@ fn bridge_add_again_is_unchanged() {
 #[test]
 fn bridge_add_with_other_settings_fails_and_changes_nothing() {
     let ns = Netns::new("br-conflict");
-    ns.l2x(&["bridge", "add", "br0", "--addr", "10.9.0.1/24"])
-        .ok();
+    ns.l2x_line("bridge add br0 --addr 10.9.0.1/24").ok();
     let before = ns.snapshot();
     let before_addrs = ns.ip_json(&["addr", "show", "dev", "br0"]);
     let run = ns
-        .l2x(&[
-            "bridge",
-            "add",
-            "br0",
-            "--addr",
-            "10.9.1.1/24",
-            "--mtu",
-            "9000",
-            "--stp",
-        ])
+        .l2x_line("bridge add br0 --addr 10.9.1.1/24 --mtu 9000 --stp")
         .fails(1, "other settings");
     for named in [
         "mtu 1500 (wanted 9000)",
@@ -113,7 +86,7 @@ fn bridge_add_with_other_settings_fails_and_changes_nothing() {
 fn bridge_add_over_another_kind_fails() {
     let ns = Netns::new("br-kind");
     ns.veth("v0", "v1");
-    ns.l2x(&["bridge", "add", "v0"])
+    ns.l2x_line("bridge add v0")
         .fails(1, "v0 exists and is a veth, not a bridge");
     assert_eq!(ns.link("v0")["linkinfo"]["info_kind"], "veth");
 }
@@ -124,15 +97,7 @@ fn bridge_with_a_refused_address_is_removed_again() {
     // The kernel refuses a multicast address on an interface: the create's second step fails,
     // and its own words (extended ACK) reach the user.
     let run = ns
-        .l2x(&[
-            "bridge",
-            "add",
-            "br0",
-            "--addr",
-            "10.9.0.1/24",
-            "--addr",
-            "ff02::5/64",
-        ])
+        .l2x_line("bridge add br0 --addr 10.9.0.1/24 --addr ff02::5/64")
         .fails(1, "add address ff02::5/64 to br0");
     assert!(run.stderr.contains("multicast"), "{run:?}");
     assert!(
@@ -145,10 +110,10 @@ fn bridge_with_a_refused_address_is_removed_again() {
 #[test]
 fn bridge_del_removes_the_bridge_and_keeps_its_ports() {
     let ns = Netns::new("br-del");
-    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x_line("bridge add br0").ok();
     ns.veth("v0", "v1");
-    ns.l2x(&["attach", "v0", "br0"]).ok();
-    let run = ns.l2x(&["bridge", "del", "br0"]).ok();
+    ns.l2x_line("attach v0 br0").ok();
+    let run = ns.l2x_line("bridge del br0").ok();
     assert_eq!(run.stdout, "bridge br0: deleted\n");
     assert!(!ns.has_link("br0"));
     assert!(ns.link("v0").get("master").is_none());
@@ -157,9 +122,9 @@ fn bridge_del_removes_the_bridge_and_keeps_its_ports() {
 #[test]
 fn attach_isolated_shows_in_bridge_link() {
     let ns = Netns::new("attach");
-    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x_line("bridge add br0").ok();
     ns.veth("v0", "v1");
-    let run = ns.l2x(&["attach", "v0", "br0", "--isolated"]).ok();
+    let run = ns.l2x_line("attach v0 br0 --isolated").ok();
     assert_eq!(run.stdout, "port v0: attached to br0 (isolated)\n");
     let ports = ns.bridge_json(&["-d", "link", "show"]);
     let v0 = ports
@@ -182,19 +147,19 @@ fn attach_isolated_shows_in_bridge_link() {
 #[test]
 fn attach_again_is_unchanged_and_a_conflict_fails() {
     let ns = Netns::new("attach-again");
-    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x_line("bridge add br0").ok();
     ns.veth("v0", "v1");
-    ns.l2x(&["attach", "v0", "br0"]).ok();
+    ns.l2x_line("attach v0 br0").ok();
     assert_eq!(
-        ns.l2x(&["attach", "v0", "br0"]).ok().stdout,
+        ns.l2x_line("attach v0 br0").ok().stdout,
         "port v0: unchanged\n"
     );
-    ns.l2x(&["attach", "v0", "br0", "--isolated"])
+    ns.l2x_line("attach v0 br0 --isolated")
         .fails(1, "isolated off (wanted on)");
     let ports = ns.bridge_json(&["-d", "link", "show"]);
     assert_eq!(ports[0]["isolated"], false);
-    ns.l2x(&["bridge", "add", "br1"]).ok();
-    ns.l2x(&["attach", "v0", "br1"])
+    ns.l2x_line("bridge add br1").ok();
+    ns.l2x_line("attach v0 br1")
         .fails(1, "already a port of br0");
     assert_eq!(ns.link("v0")["master"], "br0");
 }
@@ -202,12 +167,12 @@ fn attach_again_is_unchanged_and_a_conflict_fails() {
 #[test]
 fn attach_reports_the_bridge_mtu_it_lowered() {
     let ns = Netns::new("attach-mtu");
-    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x_line("bridge add br0").ok();
     ns.veth("v0", "v1");
     ns.ip(&["link", "set", "v0", "mtu", "1400"]);
     ns.veth("w0", "w1");
-    ns.l2x(&["attach", "w0", "br0"]).ok();
-    let run = ns.l2x(&["attach", "v0", "br0"]).ok();
+    ns.l2x_line("attach w0 br0").ok();
+    let run = ns.l2x_line("attach v0 br0").ok();
     assert!(
         run.stdout
             .contains("bridge br0 MTU lowered from 1500 to 1400"),
@@ -219,27 +184,25 @@ fn attach_reports_the_bridge_mtu_it_lowered() {
 #[test]
 fn detach_releases_the_port() {
     let ns = Netns::new("detach");
-    ns.l2x(&["bridge", "add", "br0"]).ok();
+    ns.l2x_line("bridge add br0").ok();
     ns.veth("v0", "v1");
-    ns.l2x(&["attach", "v0", "br0"]).ok();
+    ns.l2x_line("attach v0 br0").ok();
     assert_eq!(
-        ns.l2x(&["detach", "v0"]).ok().stdout,
+        ns.l2x_line("detach v0").ok().stdout,
         "port v0: detached from br0\n"
     );
     assert!(ns.link("v0").get("master").is_none());
-    ns.l2x(&["detach", "v0"])
-        .fails(1, "v0 is not a bridge port");
+    ns.l2x_line("detach v0").fails(1, "v0 is not a bridge port");
 }
 
 #[test]
 fn show_lists_bridges_addresses_and_ports() {
     let ns = Netns::new("show");
-    ns.l2x(&["bridge", "add", "br0", "--addr", "10.9.0.1/24"])
-        .ok();
-    ns.l2x(&["bridge", "add", "br1", "--mtu", "1400"]).ok();
+    ns.l2x_line("bridge add br0 --addr 10.9.0.1/24").ok();
+    ns.l2x_line("bridge add br1 --mtu 1400").ok();
     ns.veth("v0", "v1");
-    ns.l2x(&["attach", "v0", "br0", "--isolated"]).ok();
-    let doc = ns.l2x(&["-j", "bridge", "show"]).ok().json();
+    ns.l2x_line("attach v0 br0 --isolated").ok();
+    let doc = ns.l2x_line("-j bridge show").ok().json();
     let bridges = doc["bridges"].as_array().unwrap();
     assert_eq!(bridges.len(), 2);
     let br0 = &bridges[0];
@@ -250,14 +213,13 @@ fn show_lists_bridges_addresses_and_ports() {
     assert_eq!(br0["ports"][0]["isolated"], true);
     assert_eq!(bridges[1]["mtu"], 1400);
 
-    let one = ns.l2x(&["-j", "bridge", "show", "br1"]).ok().json();
+    let one = ns.l2x_line("-j bridge show br1").ok().json();
     assert_eq!(one["bridges"].as_array().unwrap().len(), 1);
-    let all = ns.l2x(&["-j", "show"]).ok().json();
+    let all = ns.l2x_line("-j show").ok().json();
     assert_eq!(all["bridges"], doc["bridges"]);
-    let table = ns.l2x(&["show"]).ok().stdout;
+    let table = ns.l2x_line("show").ok().stdout;
     assert!(table.contains("br0") && table.contains("10.9.0.1/24") && table.contains("isolated"));
-    ns.l2x(&["bridge", "show", "br9"])
-        .fails(1, "no such bridge");
+    ns.l2x_line("bridge show br9").fails(1, "no such bridge");
 }
 
 #[test]

@@ -143,15 +143,16 @@ impl Lab {
         }
     }
 
-    /// busybox udhcpc, once: Some(address) when it got a lease.
+    /// busybox udhcpc, once, giving hostname `cN`: Some(address) when it got a lease.
     fn udhcpc_once(&self, c: usize) -> Option<String> {
         let Container { ns, iface } = &self.containers[c];
         let script = self.path("client.sh");
+        let hostname = format!("hostname:c{c}");
         let out = ns.exec(
             "busybox",
             &[
                 "udhcpc", "-i", iface, "-f", "-q", "-n", "-t", "3", "-T", "1", "-s", &script, "-O",
-                "mtu",
+                "mtu", "-x", &hostname,
             ],
         );
         out.status.success().then(|| {
@@ -255,8 +256,10 @@ fn in_range(ip: &str) -> bool {
     (100..=150).contains(&last)
 }
 
-/// Runs a client daemon until it has bound and renewed once, and checks what it was told.
-fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration) {
+/// Waits until a client daemon has bound and renewed once, and checks what it was told; then
+/// kills the server with -9, starts it again with `serve` options, and waits for the next
+/// renewal, which must keep the address too.
+fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration, serve: &[&str]) {
     let iface = &lab.containers[c].iface;
     let bound = lab.wait_events(iface, false, 1, Duration::from_secs(15));
     let b = &bound[0];
@@ -270,13 +273,19 @@ fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration) {
     assert_eq!(renewed[0].ip, b.ip, "a renewal must keep the address");
     let leases = lab.leases();
     assert_eq!(leases["leases"][0]["ip"], b.ip.as_str(), "{leases}");
+
+    run_ok("kill", &["-9", &lab.server_pid()]);
+    lab.serve(serve).ok();
+    let renewed = lab.wait_events(iface, true, 2, limit);
+    assert_eq!(renewed[1].ip, b.ip, "renewed after the restart");
 }
 
 #[test]
 fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("udhcpc");
     let c = lab.container();
-    lab.serve(&["--lease-time", "6s"]).ok();
+    let serve = ["--lease-time", "6s"];
+    lab.serve(&serve).ok();
     let script = lab.path("client.sh");
     let iface = lab.containers[c].iface.clone();
     let _client = lab.spawn(
@@ -284,7 +293,7 @@ fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
         "busybox",
         &["udhcpc", "-i", &iface, "-f", "-s", &script, "-O", "mtu"],
     );
-    bound_then_renewed(&lab, c, Duration::from_secs(15));
+    bound_then_renewed(&lab, c, Duration::from_secs(15), &serve);
     let ns = &lab.containers[c].ns;
     let addr = ns.ip_json(&["-4", "addr", "show", "dev", &iface]);
     assert!(
@@ -297,7 +306,8 @@ fn udhcpc_gets_an_address_router_and_mtu_and_renews() {
 fn dhclient_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("dhclient");
     let c = lab.container();
-    lab.serve(&["--lease-time", "8s"]).ok();
+    let serve = ["--lease-time", "8s"];
+    lab.serve(&serve).ok();
     let conf = lab.path("dhclient.conf");
     fs::write(&conf, "request subnet-mask, routers, interface-mtu;\n").unwrap();
     let (script, leases, pid) = (
@@ -310,7 +320,7 @@ fn dhclient_gets_an_address_router_and_mtu_and_renews() {
         "-4", "-d", "-cf", &conf, "-sf", &script, "-lf", &leases, "-pf", &pid, &iface,
     ];
     let _client = lab.spawn(c, "dhclient", &args);
-    bound_then_renewed(&lab, c, Duration::from_secs(15));
+    bound_then_renewed(&lab, c, Duration::from_secs(15), &serve);
 }
 
 #[test]
@@ -318,7 +328,8 @@ fn dhcpcd_gets_an_address_router_and_mtu_and_renews() {
     let mut lab = Lab::new("dhcpcd");
     let c = lab.container();
     // dhcpcd takes no lease shorter than 20 s.
-    lab.serve(&["--lease-time", "20s"]).ok();
+    let serve = ["--lease-time", "20s"];
+    lab.serve(&serve).ok();
     let script = lab.path("client.sh");
     let iface = lab.containers[c].iface.clone();
     let args = [
@@ -333,7 +344,7 @@ fn dhcpcd_gets_an_address_router_and_mtu_and_renews() {
         &iface,
     ];
     let _client = lab.spawn(c, "dhcpcd", &args);
-    bound_then_renewed(&lab, c, Duration::from_secs(25));
+    bound_then_renewed(&lab, c, Duration::from_secs(25), &serve);
     // dhcpcd configures address and routes itself (the MTU is left to its hook scripts,
     // which the test script replaces): the kernel says so.
     let ns = &lab.containers[c].ns;
@@ -399,19 +410,27 @@ fn leases_survive_kill_9_and_restart() {
     let listed = lab.leases();
     assert_eq!(listed["leases"].as_array().unwrap().len(), 3, "{listed}");
     assert_eq!(listed["leases"][0]["mac"], lab.mac(clients[0]).as_str());
+    assert_eq!(
+        listed["leases"][0]["hostname"], "c0",
+        "the hostname is recorded"
+    );
 
     run_ok("kill", &["-9", &lab.server_pid()]);
     sleep(Duration::from_millis(200));
+    // As if the crash had cut a line short: skipped with a warning, never fatal.
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(lab.path("leases"))
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"10.0.5.149 bound 17").unwrap();
     lab.serve(&[]).ok();
     // Asked in the reverse order, so handing out addresses afresh would give others.
     for &c in clients.iter().rev() {
         assert_eq!(lab.udhcpc_once(c).as_ref(), Some(&before[c]), "client {c}");
     }
-    assert!(
-        lab.server_log().contains("3 active leases"),
-        "{}",
-        lab.server_log()
-    );
+    let log = lab.server_log();
+    assert!(log.contains("unfinished last line"), "{log}");
+    assert!(log.contains("3 active leases"), "{log}");
 }
 
 #[test]
@@ -445,6 +464,14 @@ fn a_client_on_another_interface_gets_no_answer() {
         ],
     );
     assert!(!out.status.success(), "a client outside br0 got a lease");
+    let start = Instant::now();
+    outside
+        .l2x(&["dhcp", "request", "o1", "--timeout", "2s"])
+        .fails(
+            1,
+            "dhcp request o1: timed out: no answer from a DHCP server",
+        );
+    assert!(start.elapsed() < Duration::from_secs(5));
     assert!(lab.udhcpc_once(bridged).is_some());
 }
 
@@ -501,21 +528,42 @@ fn a_second_server_is_refused_and_stop_stops_the_first() {
 
 #[test]
 fn default_paths_carry_the_namespace() {
-    let lab = Lab::new("paths");
-    let ns = &lab.host.name;
-    let run = lab
-        .host
-        .l2x(&["dhcp", "serve", "br0", "--range", RANGE, "--daemon"])
-        .ok();
-    assert!(run.stdout.contains("serving"), "{run:?}");
+    let mut lab = Lab::new("paths");
+    let c = lab.container();
+    let ns = lab.host.name.clone();
     let pid = PathBuf::from(format!("/run/l2x/{ns}/dhcp-br0.pid"));
     let leases = PathBuf::from(format!("/var/lib/l2x/{ns}/dhcp-br0.leases"));
+    let _cleanup = RemoveOnDrop(vec![
+        pid.parent().unwrap().to_path_buf(),
+        leases.parent().unwrap().to_path_buf(),
+    ]);
+    let run = lab
+        .host
+        .l2x(&["dhcp", "serve", "br0", "--range", RANGE, "--daemon"]);
+    assert!(run.ok().stdout.contains("serving"));
     assert!(pid.exists() && leases.exists());
-    lab.host.l2x(&["dhcp", "leases", "br0"]).ok();
+    let got = lab.udhcpc_once(c).unwrap();
+    let listed = lab.host.l2x(&["-j", "dhcp", "leases", "br0"]).ok().json();
+    assert_eq!(listed["leases"][0]["ip"], got.as_str());
+    // l2x show lists the server with its lease count.
+    let shown = lab.host.l2x(&["-j", "show"]).ok().json();
+    assert_eq!(shown["dhcp"][0]["bridge"], "br0", "{shown}");
+    assert_eq!(shown["dhcp"][0]["leases"], 1, "{shown}");
     lab.host.l2x(&["dhcp", "stop", "br0"]).ok();
     assert!(!pid.exists());
-    fs::remove_dir_all(pid.parent().unwrap()).unwrap();
-    fs::remove_dir_all(leases.parent().unwrap()).unwrap();
+    let shown = lab.host.l2x(&["-j", "show"]).ok().json();
+    assert_eq!(shown["dhcp"], serde_json::json!([]), "{shown}");
+}
+
+/// Directories removed when a test ends, however it ends.
+struct RemoveOnDrop(Vec<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
 
 #[test]
@@ -531,7 +579,7 @@ fn the_foreground_server_stops_cleanly_on_sigterm() {
         "--range",
         RANGE,
     ];
-    let mut server = Command::new(env!("CARGO_BIN_EXE_l2x"))
+    let server = Command::new(env!("CARGO_BIN_EXE_l2x"))
         .args(args)
         .args(["--lease-file", &leases, "--pid-file", &pid])
         .stderr(Stdio::piped())
@@ -598,6 +646,9 @@ fn bad_command_lines_and_foreign_ranges_are_refused() {
             &lab.path("pid2"),
         ])
         .fails(1, "no such bridge nobr0");
+    // Nothing half-made: no pid file, no lease file.
+    assert!(!Path::new(&lab.path("pid")).exists() && !Path::new(&lab.path("pid2")).exists());
+    assert!(!Path::new("/nonexistent/l").exists());
 }
 
 /// perfdhcp acts as a relay (giaddr = its own address), as in the benchmark: relayed
@@ -623,4 +674,64 @@ fn relayed_requests_are_answered_to_the_relay() {
         lab.server_log()
     );
     assert_eq!(lab.leases()["leases"].as_array().unwrap().len(), 20);
+}
+
+/// A daemon leaves its working directory: relative file names still name the same files.
+#[test]
+fn relative_paths_name_the_same_files_for_a_daemon() {
+    let mut lab = Lab::new("relative");
+    let c = lab.container();
+    let in_dir = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_l2x"));
+        cmd.args(["-n", &lab.host.name])
+            .args(args)
+            .current_dir(&lab.dir);
+        l2x_cmd(&mut cmd)
+    };
+    let files = ["--lease-file", "leases", "--pid-file", "pid"];
+    in_dir(
+        &[
+            &["dhcp", "serve", "br0", "--range", RANGE, "--daemon"][..],
+            &files[..],
+        ]
+        .concat(),
+    )
+    .ok();
+    let got = lab.udhcpc_once(c).unwrap();
+    let listed = in_dir(&["-j", "dhcp", "leases", "br0", "--lease-file", "leases"])
+        .ok()
+        .json();
+    assert_eq!(listed["leases"][0]["ip"], got.as_str());
+    assert!(
+        in_dir(&["dhcp", "stop", "br0", "--pid-file", "pid"])
+            .ok()
+            .stdout
+            .contains("stopped")
+    );
+}
+
+/// Ten clients asking again and again: the file is rewritten from the live leases once it
+/// holds 4096 lines, while the daemon runs, and every lease is still there.
+#[test]
+fn the_lease_file_is_compacted_as_it_grows() {
+    let mut lab = Lab::new("compact");
+    let c = lab.container();
+    lab.serve(&["-q"]).ok();
+    let Container { ns, iface } = &lab.containers[c];
+    ns.ip(&["addr", "add", "10.0.5.2/24", "dev", iface]);
+    let args = [
+        "-4", "-l", iface, "-r", "2000", "-n", "5000", "-R", "10", "-W", "1000000",
+    ];
+    let out = ns.exec("perfdhcp", &[&args[..], &["10.0.5.1"]].concat());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines = fs::read_to_string(lab.path("leases"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(lines < 1000, "{lines} lines after 5000 exchanges\n{text}");
+    assert_eq!(
+        lab.leases()["leases"].as_array().unwrap().len(),
+        10,
+        "{text}"
+    );
 }

@@ -11,13 +11,13 @@ use std::time::Duration;
 use common::segment::Segment;
 use common::*;
 
-fn vxlan_args<'a>(host: &'a str, remotes: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["tunnel", "vxlan", "vx0", "--vni", "42", "--local", host];
-    for r in remotes {
-        args.extend(["--remote", r]);
-    }
-    args.extend_from_slice(extra);
-    args
+/// `tunnel vxlan vx0 --vni 42` from `host` to each of `remotes`, then `extra`.
+fn vxlan(host: &str, remotes: &[&str], extra: &str) -> String {
+    let remotes: Vec<String> = remotes.iter().map(|r| format!("--remote {r}")).collect();
+    format!(
+        "tunnel vxlan vx0 --vni 42 --local {host} {} {extra}",
+        remotes.join(" ")
+    )
 }
 
 #[test]
@@ -26,11 +26,7 @@ fn vxlan_joins_two_hosts() {
     let (h1, h2) = (seg.host(1), seg.host(2));
     let run = h1
         .ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     assert!(
         run.stdout
@@ -44,11 +40,7 @@ fn vxlan_joins_two_hosts() {
         "{run:?}"
     );
     h2.ns
-        .l2x(&vxlan_args(
-            &h2.underlay,
-            &[&h1.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h2.underlay, &[&h1.underlay], "--bridge br0"))
         .ok();
 
     let link = h1.ns.link("vx0");
@@ -76,11 +68,7 @@ fn vxlan_interoperates_with_iproute2() {
     let seg = Segment::new("vxip", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
     h1.ns
-        .l2x(&vxlan_args(
-            &h1.underlay,
-            &[&h2.underlay],
-            &["--bridge", "br0"],
-        ))
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
         .ok();
     // The peer as a runbook makes it with iproute2.
     h2.ns.ip(&[
@@ -127,27 +115,12 @@ fn vxlan_interoperates_with_iproute2() {
 fn vxlan_again_is_unchanged_and_a_conflict_names_each_difference() {
     let seg = Segment::new("vxre", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
-    let args = vxlan_args(
-        &h1.underlay,
-        &[&h2.underlay],
-        &["--bridge", "br0", "--isolated"],
-    );
-    h1.ns.l2x(&args).ok();
+    let line = vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0 --isolated");
+    h1.ns.l2x_line(&line).ok();
     let before = h1.ns.snapshot();
-    assert_eq!(h1.ns.l2x(&args).ok().stdout, "tunnel vx0: unchanged\n");
-    let other = [
-        "tunnel",
-        "vxlan",
-        "vx0",
-        "--vni",
-        "43",
-        "--local",
-        &h1.underlay,
-    ];
-    let run = h1
-        .ns
-        .l2x(&[&other[..], &["--remote", "192.0.2.9", "--bridge", "br0"]].concat())
-        .fails(1, "other settings");
+    assert_eq!(h1.ns.l2x_line(&line).ok().stdout, "tunnel vx0: unchanged\n");
+    let other = vxlan(&h1.underlay, &["192.0.2.9"], "--bridge br0").replace("42", "43");
+    let run = h1.ns.l2x_line(&other).fails(1, "other settings");
     for named in [
         "vni 42 (wanted 43)",
         "remote 192.0.2.9 missing",
@@ -257,13 +230,13 @@ fn tunnel_show_and_del() {
     let seg = Segment::new("vxshow", 2);
     let (h1, h2) = (seg.host(1), seg.host(2));
     h1.ns
-        .l2x(&vxlan_args(
+        .l2x_line(&vxlan(
             &h1.underlay,
             &[&h2.underlay, "192.0.2.7"],
-            &["--mtu", "1400", "--bridge", "br0"],
+            "--mtu 1400 --bridge br0",
         ))
         .ok();
-    let doc = h1.ns.l2x(&["-j", "tunnel", "show"]).ok().json();
+    let doc = h1.ns.l2x_line("-j tunnel show").ok().json();
     let t = &doc["tunnels"][0];
     assert_eq!(t["name"], "vx0");
     assert_eq!(t["kind"], "vxlan");
@@ -279,70 +252,48 @@ fn tunnel_show_and_del() {
     remotes.sort();
     assert_eq!(remotes, ["192.0.2.2", "192.0.2.7"]);
     assert_eq!(
-        h1.ns.l2x(&["-j", "show"]).ok().json()["tunnels"],
+        h1.ns.l2x_line("-j show").ok().json()["tunnels"],
         doc["tunnels"]
     );
-    assert!(
-        h1.ns
-            .l2x(&["tunnel", "show"])
-            .ok()
-            .stdout
-            .contains("vni 42")
-    );
+    assert!(h1.ns.l2x_line("tunnel show").ok().stdout.contains("vni 42"));
 
     assert_eq!(
-        h1.ns.l2x(&["tunnel", "del", "vx0"]).ok().stdout,
+        h1.ns.l2x_line("tunnel del vx0").ok().stdout,
         "tunnel vx0: deleted\n"
     );
     assert!(!h1.ns.has_link("vx0"));
     h1.ns
-        .l2x(&["tunnel", "del", "vx0"])
+        .l2x_line("tunnel del vx0")
         .fails(1, "no such tunnel vx0");
     h1.ns
-        .l2x(&["tunnel", "del", "br0"])
+        .l2x_line("tunnel del br0")
         .fails(1, "br0 is a bridge, not a tunnel");
 }
 
-/// Bad input: exit status, message, and no link added.
-fn rejects(args: &[&str], code: i32, needle: &str) {
+/// Bad input: the command line (split at spaces) fails with this exit status and message, and
+/// no link is added.
+fn rejects(command_line: &str, code: i32, needle: &str) {
     let ns = Netns::new("tbad");
     ns.ip(&["link", "add", "br0", "type", "bridge"]);
     let before = ns.snapshot();
-    ns.l2x(args).fails(code, needle);
-    assert_eq!(ns.snapshot(), before, "state changed by {args:?}");
+    let args: Vec<&str> = command_line.split_whitespace().collect();
+    ns.l2x(&args).fails(code, needle);
+    assert_eq!(ns.snapshot(), before, "state changed by {command_line}");
 }
+
+const VXLAN: &str = "tunnel vxlan vx0 --vni 1 --local 192.0.2.1";
+const L2TP: &str = "tunnel l2tp l0 --local 192.0.2.1 --remote 192.0.2.2 --session-id 1";
 
 #[test]
 fn remote_equal_to_local() {
-    rejects(
-        &[
-            "tunnel",
-            "gretap",
-            "gt0",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.1",
-        ],
-        2,
-        "a tunnel needs two hosts",
-    );
+    let gretap = "tunnel gretap gt0 --local 192.0.2.1 --remote 192.0.2.1";
+    rejects(gretap, 2, "a tunnel needs two hosts");
 }
 
 #[test]
 fn ipv4_local_with_ipv6_remote() {
     rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "1",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "fd00::2",
-        ],
+        &format!("{VXLAN} --remote fd00::2"),
         2,
         "different families",
     );
@@ -350,98 +301,34 @@ fn ipv4_local_with_ipv6_remote() {
 
 #[test]
 fn vni_of_2_to_the_24() {
-    rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "16777216",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.2",
-        ],
-        2,
-        "16777216",
-    );
+    let vni = "tunnel vxlan vx0 --vni 16777216 --local 192.0.2.1 --remote 192.0.2.2";
+    rejects(vni, 2, "16777216");
 }
 
 #[test]
 fn tunnel_id_zero() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "0",
-        "--session-id",
-        "1",
-    ];
-    rejects(&args, 2, "--tunnel-id");
+    rejects(&format!("{L2TP} --tunnel-id 0"), 2, "--tunnel-id");
 }
 
 #[test]
 fn cookie_of_three_bytes() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-        "--cookie",
-        "010203",
-    ];
-    rejects(&args, 2, "4 or 8 bytes");
+    rejects(
+        &format!("{L2TP} --tunnel-id 1 --cookie 010203"),
+        2,
+        "4 or 8 bytes",
+    );
 }
 
 #[test]
 fn udp_ports_with_ip_encapsulation() {
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-        "--encap",
-        "ip",
-        "--sport",
-        "1702",
-    ];
-    rejects(&args, 2, "need --encap udp");
+    let ip_encap = format!("{L2TP} --tunnel-id 1 --encap ip --sport 1702");
+    rejects(&ip_encap, 2, "need --encap udp");
 }
 
 #[test]
 fn isolated_without_bridge() {
     rejects(
-        &[
-            "tunnel",
-            "vxlan",
-            "vx0",
-            "--vni",
-            "1",
-            "--local",
-            "192.0.2.1",
-            "--remote",
-            "192.0.2.2",
-            "--isolated",
-        ],
+        &format!("{VXLAN} --remote 192.0.2.2 --isolated"),
         2,
         "--bridge",
     );
@@ -449,36 +336,21 @@ fn isolated_without_bridge() {
 
 #[test]
 fn bridge_that_does_not_exist() {
-    let args = [
-        "tunnel",
-        "vxlan",
-        "vx0",
-        "--vni",
-        "1",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--bridge",
-        "nobr",
-    ];
-    rejects(&args, 1, "no such bridge nobr");
+    rejects(
+        &format!("{VXLAN} --remote 192.0.2.2 --bridge nobr"),
+        1,
+        "no such bridge nobr",
+    );
 }
 
 #[test]
 fn name_used_by_another_kind() {
-    let args = [
-        "tunnel",
-        "vxlan",
-        "br0",
-        "--vni",
-        "1",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-    ];
-    rejects(&args, 1, "br0 exists and is a bridge, not a vxlan tunnel");
+    let named_br0 = "tunnel vxlan br0 --vni 1 --local 192.0.2.1 --remote 192.0.2.2";
+    rejects(
+        named_br0,
+        1,
+        "br0 exists and is a bridge, not a vxlan tunnel",
+    );
 }
 
 /// Whether iproute2 can make a link of this kind in a scratch namespace.
@@ -497,15 +369,7 @@ fn kernel_has(kind_args: &[&str]) -> bool {
 #[test]
 fn gretap_without_kernel_support_says_what_is_missing() {
     let ns = Netns::new("nogre");
-    let run = ns.l2x(&[
-        "tunnel",
-        "gretap",
-        "gt0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-    ]);
+    let run = ns.l2x_line("tunnel gretap gt0 --local 192.0.2.1 --remote 192.0.2.2");
     if kernel_has(&["gretap", "local", "192.0.2.1", "remote", "192.0.2.2"]) {
         run.ok();
         return;
@@ -525,19 +389,8 @@ fn gretap_without_kernel_support_says_what_is_missing() {
 #[test]
 fn l2tp_without_kernel_support_says_what_is_missing() {
     let ns = Netns::new("nol2tp");
-    let args = [
-        "tunnel",
-        "l2tp",
-        "l2t0",
-        "--local",
-        "192.0.2.1",
-        "--remote",
-        "192.0.2.2",
-        "--tunnel-id",
-        "1",
-        "--session-id",
-        "1",
-    ];
+    let line = format!("{L2TP} --tunnel-id 1");
+    let args: Vec<&str> = line.split_whitespace().collect();
     let ip_l2tp = Command::new("ip")
         .args(["-n", &ns.name, "l2tp", "show", "tunnel"])
         .output()
@@ -548,7 +401,91 @@ fn l2tp_without_kernel_support_says_what_is_missing() {
         assert!(!run.stderr.contains("no l2tp support"), "{run:?}");
         return;
     }
-    let run = run.fails(1, "l2x: tunnel l2tp l2t0: this kernel has no l2tp support");
+    let run = run.fails(1, "l2x: tunnel l2tp l0: this kernel has no l2tp support");
     assert!(run.stderr.contains("modprobe l2tp_eth"), "{run:?}");
     assert_eq!(ns.link_names(), ["lo"]);
+}
+
+#[test]
+fn ports_get_an_mtu_that_fits_the_tunnel() {
+    let seg = Segment::new("vxmtu", 2);
+    let (h1, h2) = (seg.host(1), seg.host(2));
+    // c1, the container's veth, was attached at 1500 before the tunnel came.
+    let run = h1
+        .ns
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
+        .ok();
+    assert!(
+        run.stdout
+            .contains("ports above 1450 lose bigger frames: c1 (1500)"),
+        "{run:?}"
+    );
+    // A port attached afterwards gets the bridge's MTU.
+    h1.ns.veth("late0", "late1");
+    let run = h1.ns.l2x_line("attach late0 br0").ok();
+    assert!(
+        run.stdout
+            .contains("port late0 MTU lowered from 1500 to 1450 to fit bridge br0"),
+        "{run:?}"
+    );
+    assert_eq!(h1.ns.link("late0")["mtu"], 1450);
+    assert_eq!(h1.ns.link("br0")["mtu"], 1450);
+}
+
+#[test]
+fn dhcp_answers_a_container_behind_the_tunnel() {
+    let seg = Segment::new("vxdhcp", 2);
+    let (h1, h2) = (seg.host(1), seg.host(2));
+    h1.ns
+        .l2x_line(&vxlan(&h1.underlay, &[&h2.underlay], "--bridge br0"))
+        .ok();
+    h2.ns
+        .l2x_line(&vxlan(&h2.underlay, &[&h1.underlay], "--bridge br0"))
+        .ok();
+    h1.ns.ip_line("addr add 10.0.5.1/24 dev br0");
+    let dir = std::env::temp_dir().join(format!("l2x-vxdhcp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let serve = format!(
+        "dhcp serve br0 --range 10.0.5.100-10.0.5.150 --daemon --lease-file {} --pid-file {}",
+        file("leases"),
+        file("pid")
+    );
+    h1.ns.l2x_line(&serve).ok();
+
+    // Container 2, on the far side of the tunnel, asks with busybox udhcpc; its script writes
+    // what it was given.
+    let script = file("udhcpc.sh");
+    let got = file("got");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n[ \"$1\" = bound ] && echo \"$ip $mtu\" > {got}\nexit 0\n"),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["+x", &script])
+        .status()
+        .unwrap();
+    h2.container.ip_line("addr flush dev eth0");
+    let udhcpc = [
+        "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", &script, "-O", "mtu",
+    ];
+    let out = h2.container.exec("busybox", &udhcpc);
+    let lease = std::fs::read_to_string(&got).unwrap_or_default();
+    h1.ns
+        .l2x_line(&format!("dhcp stop br0 --pid-file {}", file("pid")))
+        .ok();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "udhcpc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ip, mtu) = lease.trim().split_once(' ').expect("ip and mtu");
+    let ip: std::net::Ipv4Addr = ip.parse().expect("an IPv4 address");
+    assert!(
+        (100..=150).contains(&ip.octets()[3]) && ip.octets()[..3] == [10, 0, 5],
+        "{lease}"
+    );
+    assert_eq!(mtu, "1450", "the bridge's MTU, lowered by the tunnel");
 }

@@ -56,12 +56,62 @@ pub enum Command {
     /// Everything l2x manages, in one view
     #[command(after_long_help = SHOW_JSON)]
     Show,
+    /// The whole runbook on this machine, in network namespaces l2x-lab-*: try l2x here first
+    #[command(subcommand)]
+    Lab(LabCmd),
+    /// Check what this kernel can do and what is misconfigured here, one row per check
+    #[command(after_long_help = DOCTOR_HELP)]
+    Doctor,
     /// Write shell completions and man pages into DIR/completions and DIR/man
     #[command(hide = true)]
     Generate {
         /// The directory to write into (the source tree's root, to refresh the committed files)
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LabCmd {
+    /// Build the lab (hosts, tunnels, containers, DHCP, NAT, an internet host) and ping across it
+    #[command(after_long_help = LAB_UP_HELP)]
+    Up(LabUpArgs),
+    /// List what exists of the lab: namespaces, containers' addresses, the DHCP server
+    #[command(after_long_help = LAB_STATUS_JSON)]
+    Status,
+    /// Remove every lab namespace and stop the lab's DHCP server
+    Down,
+}
+
+#[derive(Debug, Args)]
+pub struct LabUpArgs {
+    /// The tunnels between the hosts [default: the first of gretap, l2tp, vxlan this kernel has]
+    #[arg(long, value_enum)]
+    pub tunnel: Option<TunnelKind>,
+    /// How many hosts (each with one container), joined by a full mesh of tunnels
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=8))]
+    pub hosts: u8,
+}
+
+/// The encapsulations l2x makes tunnels with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TunnelKind {
+    /// Ethernet over GRE
+    Gretap,
+    /// L2TPv3 over UDP
+    L2tp,
+    /// VXLAN over UDP
+    Vxlan,
+}
+
+impl TunnelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TunnelKind::Gretap => "gretap",
+            TunnelKind::L2tp => "l2tp",
+            TunnelKind::Vxlan => "vxlan",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,8 +396,48 @@ Exit status 2 for a malformed range or reservation. A range or reservation outsi
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
 
-Runs in the foreground, logging to stderr, until SIGINT or SIGTERM. With -n NETNS it serves the \
+Runs in the foreground, logging to stderr, until SIGINT or SIGTERM: one line per ACK, NAK, \
+RELEASE and DECLINE (none with -q) and a warning when the pool is exhausted; -v adds each OFFER \
+and each packet ignored as malformed. With -n NETNS it serves the \
 bridge of that namespace, and the default file names carry the namespace's name.";
+
+const LAB_UP_HELP: &str = "\
+Builds, in network namespaces: l2x-lab-wan, the underlay (bridge wan0, 192.0.2.0/24) whose own \
+address 192.0.2.254 plays an internet host with no route to the containers; l2x-lab-hostN (N = \
+1..HOSTS), each on the underlay at 192.0.2.N with bridge br0 and a tunnel to every other host \
+(tunnel ports isolated: a loop-free full mesh); l2x-lab-ctN, a container on hostN's br0. Host 1 \
+gives br0 10.0.5.1/24, serves DHCP on it and masquerades 10.0.5.0/24 out of its underlay. Each \
+step is an l2x command, printed as it runs (`l2x -n l2x-lab-host1 bridge add br0 ...`): the \
+output is also a runbook for real hosts. Only the creation of namespaces, underlay veth pairs and \
+underlay addresses, which have no l2x command, is done by the lab itself.
+
+Every container then asks for its address with `l2x dhcp request` (which also sets the MTU the \
+server hands out: br0's, which the tunnels lowered), pings every other container and the \
+internet host, and the lab prints one row per container: address, MTU, reachable peers, \
+internet, average round-trip time. JSON (-j): {\"tunnel\", \"hosts\", \"containers\": [{\"container\", \
+\"host\", \"address\", \"mtu\", \"peers\": [{\"container\", \"address\", \"ok\" (bool), \"rtt_ms\" (or \
+null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}}], \"failed\" (pings that got no answer)}.
+
+Exit status 1 when any ping fails. Safe to re-run: what exists is left as it is and checked \
+again. A lab built with another --tunnel or --hosts must be taken down first. Nothing outside \
+the l2x-lab-* namespaces is changed (the lab's files are under /run/l2x/lab).";
+
+const LAB_STATUS_JSON: &str = "\
+JSON (-j): {\"tunnel\" (or null), \"hosts\" (or null), \"dhcp\" ({\"pid\", \"running\"} or null), \
+\"namespaces\": [{\"name\", \"role\" (\"wan\", \"host\", \"container\"), \"detail\"}]}.";
+
+const DOCTOR_HELP: &str = "\
+Checks: privileges (root or CAP_NET_ADMIN); kernel support for bridge, gretap, ip6gretap, l2tp \
+over UDP and over IP, vxlan, nf_tables and masquerade, each probed by making a throwaway device \
+or table in a temporary network namespace that vanishes with it; IPv4 forwarding; br_netfilter \
+and forward-hook chains whose policy drops (Docker's FORWARD); for every bridge, ports whose MTU \
+differs and tunnels smaller than the other ports; every tunnel's MTU against its underlay's; \
+DHCP servers of the pid files under /run/l2x. With -n NETNS everything but the kernel probes \
+looks at that namespace.
+
+Each row is ok, warn (works, but something may bite) or fail (l2x cannot work as asked), with a \
+hint. Exit status 1 when any check fails. JSON (-j): {\"checks\": [{\"check\", \"status\" (\"ok\", \
+\"warn\", \"fail\"), \"detail\", \"hint\" (or null)}]}.";
 
 const LEASES_JSON: &str = "\
 Lists active leases (bound and not expired), in address order. JSON (-j): {\"leases\": [LEASE...]} \
@@ -400,5 +490,7 @@ JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forwar
 \"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
 
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}} with each section as its own \
-show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), l2x-nat-show(1)).";
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
+section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
+l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running with their default pid file, each \
+{\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";

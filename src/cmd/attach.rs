@@ -60,21 +60,21 @@ fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Resul
 }
 
 /// Enslaves `port` to `bridge` and sets it up in one request, then marks it isolated when asked.
-/// If isolation is refused the port is released again. Returns the bridge's MTU before and
-/// after: the kernel silently lowers a bridge to its smallest port, and frames that fitted
+/// If isolation is refused the port is released again.
+///
+/// A bridge below Ethernet's 1500 was lowered by a tunnel port (the kernel keeps a bridge at
+/// its smallest port's MTU) or by its owner; a bigger port would take frames the bridge cannot
+/// carry, so the port gets the bridge's MTU in the same request. Returns what happened to the
+/// MTUs: the kernel silently lowers a bridge to a smaller new port, and frames that fitted
 /// before may then be dropped. Only a port smaller than the bridge can lower it (the kernel
 /// sets an auto-sized bridge to its smallest port and leaves one sized by hand alone), so the
-/// bridge is read back only then; otherwise `after` is reported as `before`.
-pub fn attach_port(
-    ctx: &mut Ctx,
-    port: &Link,
-    bridge: &Link,
-    isolated: bool,
-) -> Result<(u32, u32)> {
+/// bridge is read back only then.
+pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<MtuChange> {
+    let fitted = (bridge.mtu < ETH_DATA_LEN && port.mtu > bridge.mtu).then_some(bridge.mtu);
     let enslave = LinkChange {
         up: true,
         master: Some(bridge.index),
-        ..LinkChange::default()
+        mtu: fitted,
     };
     ctx.nl.ack(&link::change(port.index, &port.name, enslave))?;
     let isolate = || bridge_port::set_isolated(port.index, &port.name, true);
@@ -91,24 +91,45 @@ pub fn attach_port(
             .ok();
         return Err(e.into());
     }
-    if port.mtu >= bridge.mtu {
-        return Ok((bridge.mtu, bridge.mtu));
+    let port_change = fitted.map(|mtu| (port.mtu, mtu));
+    if fitted.unwrap_or(port.mtu) >= bridge.mtu {
+        return Ok(MtuChange {
+            port: port_change,
+            bridge: None,
+        });
     }
     let after = links::find_index(&mut ctx.nl, bridge.index)?.map_or(bridge.mtu, |b| b.mtu);
-    Ok((bridge.mtu, after))
+    Ok(MtuChange {
+        port: port_change,
+        bridge: (after < bridge.mtu).then_some((bridge.mtu, after)),
+    })
 }
 
-/// `port v0: attached to br0 (isolated)`, and a note when the bridge's MTU went down.
-pub fn report_attached(ctx: &Ctx, port: &str, bridge: &str, isolated: bool, mtu: (u32, u32)) {
+/// Ethernet's payload size, the MTU of a bridge no tunnel has lowered.
+const ETH_DATA_LEN: u32 = 1500;
+
+/// MTUs an attach changed, each as (before, after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MtuChange {
+    pub port: Option<(u32, u32)>,
+    pub bridge: Option<(u32, u32)>,
+}
+
+/// `port v0: attached to br0 (isolated)`, and a note for each MTU the attach changed.
+pub fn report_attached(ctx: &Ctx, port: &str, bridge: &str, isolated: bool, mtu: MtuChange) {
     let how = if isolated { " (isolated)" } else { "" };
     ctx.out.changed(
         &format!("port {port}"),
         &format!("attached to {bridge}{how}"),
     );
-    if mtu.1 < mtu.0 {
+    if let Some((from, to)) = mtu.port {
         ctx.out.note(&format!(
-            "bridge {bridge} MTU lowered from {} to {} to match {port}",
-            mtu.0, mtu.1
+            "port {port} MTU lowered from {from} to {to} to fit bridge {bridge}"
+        ));
+    }
+    if let Some((from, to)) = mtu.bridge {
+        ctx.out.note(&format!(
+            "bridge {bridge} MTU lowered from {from} to {to} to match {port}"
         ));
     }
 }

@@ -27,13 +27,13 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
         DhcpCmd::Leases { bridge, lease_file } => {
             let path = lease_file
                 .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge, "leases"));
+                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "leases"));
             show_leases(ctx, &path).with_context(|| format!("dhcp leases {bridge}"))
         }
         DhcpCmd::Stop { bridge, pid_file } => {
             let path = pid_file
                 .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge, "pid"));
+                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "pid"));
             stop(ctx, bridge, &path).with_context(|| format!("dhcp stop {bridge}"))
         }
         DhcpCmd::Request { iface, timeout } => {
@@ -45,7 +45,7 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
 /// `/var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases` and `/run/l2x/[NETNS/]dhcp-BRIDGE.pid`: bridges
 /// in different namespaces may share a name, so the namespace is part of the path. A namespace
 /// given as a path becomes one directory name (`/proc/1/ns/net` -> `proc_1_ns_net`).
-fn default_path(ctx: &Ctx, bridge: &IfName, kind: &str) -> PathBuf {
+fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
     let mut dir = PathBuf::from(if kind == "pid" {
         "/run/l2x"
     } else {
@@ -57,29 +57,55 @@ fn default_path(ctx: &Ctx, bridge: &IfName, kind: &str) -> PathBuf {
     dir.join(format!("dhcp-{bridge}.{kind}"))
 }
 
+/// The servers running with the default pid files of this namespace, for `l2x show`, each
+/// with the count of active leases in its default lease file.
+pub fn servers(ctx: &Ctx) -> Result<Vec<view::ServerView>> {
+    let dir = default_path(ctx, "", "pid");
+    let dir = dir.parent().expect("a directory above the pid file");
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("list {}", dir.display())),
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(bridge) = name
+            .strip_prefix("dhcp-")
+            .and_then(|n| n.strip_suffix(".pid"))
+        else {
+            continue;
+        };
+        let Some(pid) = daemon::holder(&entry.path())? else {
+            continue;
+        };
+        let replay = leases::read(&default_path(ctx, bridge, "leases"))?;
+        found.push(view::ServerView {
+            bridge: bridge.to_string(),
+            pid,
+            leases: view::collect(replay.leases, server::now()).len(),
+        });
+    }
+    found.sort_by(|a, b| a.bridge.cmp(&b.bridge));
+    Ok(found)
+}
+
 fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     check_reservations(&args.hosts)?;
-    let lease_file = args
-        .lease_file
-        .clone()
-        .unwrap_or_else(|| default_path(ctx, &args.bridge, "leases"));
-    let pid_path = args
-        .pid_file
-        .clone()
-        .unwrap_or_else(|| default_path(ctx, &args.bridge, "pid"));
+    // Absolute, because the daemon leaves the working directory and compaction reopens the
+    // lease file by name.
+    let lease_file = absolute(args.lease_file.as_deref())?
+        .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
+    let pid_path = absolute(args.pid_file.as_deref())?
+        .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "pid"));
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
-    let cfg = configure(ctx, args, lease_file)?;
-    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
-    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Log {
-        prefix: format!("dhcp {}", args.bridge),
-        quiet: ctx.out.quiet,
-        verbose: ctx.verbose,
+    let mut server = match start(ctx, args, lease_file) {
+        Ok(server) => server,
+        Err(e) => {
+            pid_file.remove();
+            return Err(e);
+        }
     };
-    if let Some(path) = &args.log_file {
-        daemon::log_to(path)?;
-    }
-    let mut server = Server::start(cfg, pool, log)?;
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
     if !args.daemon {
@@ -100,6 +126,27 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     let result = server.run(&mut ctx.nl);
     pid_file.remove();
     result
+}
+
+fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
+    path.map(|p| std::path::absolute(p).with_context(|| format!("resolve {}", p.display())))
+        .transpose()
+}
+
+/// Everything up to a bound socket and loaded leases.
+fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Server> {
+    let cfg = configure(ctx, args, lease_file)?;
+    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
+    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
+    let log = Log {
+        prefix: format!("dhcp {}", args.bridge),
+        quiet: ctx.out.quiet,
+        verbose: ctx.verbose,
+    };
+    if let Some(path) = &args.log_file {
+        daemon::log_to(path)?;
+    }
+    Server::start(cfg, pool, log)
 }
 
 /// Two reservations for one MAC or one address are a mistake on the command line.

@@ -4,10 +4,13 @@
 mod attach;
 mod bridge;
 mod dhcp;
+mod doctor;
 mod forwarding;
 mod generate;
+mod lab;
 mod links;
 mod nat;
+mod probe;
 mod show;
 mod tunnel;
 
@@ -55,6 +58,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
+        Command::Lab(cmd) => lab::run(&mut ctx, cmd),
+        Command::Doctor => doctor::run(&mut ctx),
         Command::Generate { .. } => unreachable!("handled before entering the namespace"),
     }
 }

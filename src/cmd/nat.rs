@@ -158,7 +158,7 @@ fn commit(
     ))
 }
 
-fn generation(nf: &mut Netlink) -> Result<u32> {
+pub(super) fn generation(nf: &mut Netlink) -> Result<u32> {
     nf.get(&batch::get_generation())?
         .and_then(|body| batch::parse_generation(&body))
         .ok_or_else(|| anyhow!("the kernel did not say the ruleset generation"))

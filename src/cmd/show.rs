@@ -63,6 +63,7 @@ pub fn everything(ctx: &mut Ctx) -> Result<()> {
         bridges: collect_bridges(ctx, &all, None)?,
         tunnels: collect_tunnels(ctx, &all, None)?,
         nat: collect_nat(ctx)?,
+        dhcp: super::dhcp::servers(ctx)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())
@@ -84,7 +85,11 @@ fn collect_bridges(
     Ok(bridges::collect(all, &addrs, only))
 }
 
-fn collect_tunnels(ctx: &mut Ctx, all: &[Link], only: Option<&str>) -> Result<Vec<TunnelView>> {
+pub(super) fn collect_tunnels(
+    ctx: &mut Ctx,
+    all: &[Link],
+    only: Option<&str>,
+) -> Result<Vec<TunnelView>> {
     // Only ask the L2TP family when some interface has no link kind, as a session's has not.
     let l2tp = if all.iter().any(|l| l.kind.is_none() && l.name != "lo") {
         tunnel::l2tp_views(ctx)?

@@ -87,13 +87,16 @@ impl PidFile {
 }
 
 /// Forks. The parent gets the child's pid back and should exit; the child (None) leaves the
-/// terminal's session, and its output goes nowhere (stderr too, unless it was sent to a log).
+/// terminal's session and the working directory (paths must be absolute by now), and its
+/// output goes nowhere (stderr too, unless it was sent to a log).
 pub fn detach(silence_stderr: bool) -> Result<Option<Pid>> {
     // SAFETY: l2x is single-threaded, so the child starts in a consistent state.
     match unsafe { unistd::fork() }.context("fork")? {
         ForkResult::Parent { child } => Ok(Some(child)),
         ForkResult::Child => {
             unistd::setsid().context("setsid")?;
+            // Holding no directory open keeps every file system unmountable.
+            unistd::chdir("/").context("chdir /")?;
             let null = OpenOptions::new()
                 .read(true)
                 .write(true)
@@ -143,9 +146,9 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
-/// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
-/// lock, which it does only on exit. None when no server was running.
-pub fn stop(path: &Path) -> Result<Option<i32>> {
+/// The pid file, open, and what it says, while a server holds its lock; None when no server
+/// does (no file, or one left by a server that died: nothing holds its lock).
+fn held(path: &Path) -> Result<Option<(File, Option<i32>)>> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -154,8 +157,22 @@ pub fn stop(path: &Path) -> Result<Option<i32>> {
     if try_lock(&file, libc::LOCK_SH)? {
         return Ok(None);
     }
-    let pid = read_pid(&mut file)
-        .ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
+    let pid = read_pid(&mut file);
+    Ok(Some((file, pid)))
+}
+
+/// The pid of the server running with this pid file, if one is.
+pub fn holder(path: &Path) -> Result<Option<i32>> {
+    Ok(held(path)?.and_then(|(_, pid)| pid))
+}
+
+/// `dhcp stop`: signals the server holding the pid file and waits until it lets go of the
+/// lock, which it does only on exit. None when no server was running.
+pub fn stop(path: &Path) -> Result<Option<i32>> {
+    let Some((file, pid)) = held(path)? else {
+        return Ok(None);
+    };
+    let pid = pid.ok_or_else(|| anyhow!("{} is locked but holds no pid", path.display()))?;
     signal::kill(Pid::from_raw(pid), Signal::SIGTERM)
         .with_context(|| format!("signal pid {pid}"))?;
     let start = Instant::now();

@@ -161,7 +161,7 @@ fn encode(lease: &Lease, out: &mut String) {
         hex(&lease.client.0),
         lease.hostname.as_deref().map_or("-".into(), escape),
     );
-    let check = fnv1a(out[start..].as_bytes());
+    let check = fnv1a(&out.as_bytes()[start..]);
     let _ = writeln!(out, " {check:08x}");
 }
 
@@ -201,7 +201,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.is_empty() {
+    if !s.len().is_multiple_of(2) || s.is_empty() {
         return None;
     }
     (0..s.len())

@@ -86,11 +86,12 @@ pub fn now() -> u64 {
 }
 
 impl Server {
-    /// Loads the leases and binds the socket: after this, the server is answering (the
-    /// kernel queues requests until the loop reads them).
+    /// Binds the socket, then loads the leases (so a server that cannot bind leaves no lease
+    /// file behind): after this, the server is answering, the kernel queueing requests until
+    /// the loop reads them.
     pub fn start(cfg: Config, mut pool: Pool, log: Log) -> Result<Server> {
-        let store = load(&cfg.lease_file, &mut pool, &log)?;
         let sock = udp_socket(&cfg.bridge, addressing::SERVER_PORT)?;
+        let store = load(&cfg.lease_file, &mut pool, &log)?;
         // Best effort: without it the default buffer stands, and only a burst suffers.
         let _ = socket::setsockopt(&sock, socket::sockopt::RcvBufForce, &RECEIVE_BUFFER);
         sock.set_read_timeout(Some(TICK))

@@ -108,8 +108,14 @@ pub fn reply(req: &Message, reply: Reply, p: &NetParams) -> Message {
         .set_chaddr(req.chaddr());
     let opts = m.opts_mut();
     // RFC 6842: a client identifier the client sent comes back, so it can match the reply.
-    if let Some(id) = req.opts().get(OptionCode::ClientIdentifier) {
-        opts.insert(id.clone());
+    // RFC 3046 2.2: so does a relay agent's option 82 (dhcproto writes it last, as required).
+    for echoed in [
+        OptionCode::ClientIdentifier,
+        OptionCode::RelayAgentInformation,
+    ] {
+        if let Some(opt) = req.opts().get(echoed) {
+            opts.insert(opt.clone());
+        }
     }
     opts.insert(DhcpOption::ServerIdentifier(p.server_id));
     let (kind, lease) = match reply {
@@ -272,6 +278,32 @@ pub mod tests {
         for opt in want {
             assert_eq!(o.get(OptionCode::from(&opt)), Some(&opt));
         }
+    }
+
+    #[test]
+    fn client_id_and_relay_agent_information_are_echoed() {
+        let id = DhcpOption::ClientIdentifier(vec![1, 2, 0, 0, 0, 0, 7]);
+        let mut bytes = request(MessageType::Discover, MAC, vec![id.clone()]);
+        // Option 82 with a circuit id (sub-option 1, "eth1"), inserted before the end option.
+        let end = bytes.iter().rposition(|&b| b == 255).unwrap();
+        let agent = [82, 6, 1, 4, b'e', b't', b'h', b'1'];
+        bytes.splice(end..end, agent);
+        let req = decode(&bytes).unwrap().msg;
+        let yiaddr = Ipv4Addr::new(10, 0, 5, 100);
+        let offer = encode(&reply(
+            &req,
+            Reply::Offer {
+                yiaddr,
+                lease_secs: 60,
+            },
+            &params(),
+        ));
+        assert!(
+            offer.windows(agent.len()).any(|w| w == agent),
+            "option 82 echoed"
+        );
+        let back = Message::decode(&mut Decoder::new(&offer)).unwrap();
+        assert_eq!(back.opts().get(OptionCode::ClientIdentifier), Some(&id));
     }
 
     #[test]

@@ -106,6 +106,18 @@ pub fn change(index: u32, name: &str, c: LinkChange) -> Request {
     Request::new(RTM_NEWLINK, NLM_F_ACK, w.finish(), format!("change {name}"))
 }
 
+/// The kernel gives lo index 1 in every network namespace (LOOPBACK_IFINDEX).
+pub const LOOPBACK_IFINDEX: u32 = 1;
+
+/// `ip link set lo up`: a new namespace starts with its loopback down.
+pub fn loopback_up() -> Request {
+    let up = LinkChange {
+        up: true,
+        ..LinkChange::default()
+    };
+    change(LOOPBACK_IFINDEX, "lo", up)
+}
+
 pub fn delete(index: u32, name: &str) -> Request {
     let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
     Request::new(RTM_DELLINK, NLM_F_ACK, w.finish(), format!("delete {name}"))

@@ -16,6 +16,7 @@ pub mod link;
 pub mod neigh;
 pub mod nft;
 pub mod route;
+pub mod veth;
 pub mod vxlan;
 
 // include/uapi/linux/netlink.h

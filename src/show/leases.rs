@@ -44,6 +44,27 @@ pub fn collect(records: Vec<Lease>, now: u64) -> Vec<LeaseView> {
     views
 }
 
+/// A running server, for `l2x show`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ServerView {
+    pub bridge: String,
+    pub pid: i32,
+    /// Active leases.
+    pub leases: usize,
+}
+
+pub fn servers_table(servers: &[ServerView]) -> String {
+    let mut t = new_table(&["BRIDGE", "PID", "LEASES"]);
+    for s in servers {
+        t.add_row(vec![
+            s.bridge.clone(),
+            s.pid.to_string(),
+            s.leases.to_string(),
+        ]);
+    }
+    render(t, servers.len(), "no DHCP servers")
+}
+
 pub fn table(leases: &[LeaseView]) -> String {
     let mut t = new_table(&["IP", "MAC", "HOSTNAME", "EXPIRES IN"]);
     for l in leases {

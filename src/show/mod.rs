@@ -2,6 +2,8 @@
 //! (comfy-table) and as JSON (serde), so the two never disagree.
 
 pub mod bridges;
+pub mod doctor;
+pub mod lab;
 pub mod leases;
 pub mod nat;
 pub mod tunnels;
@@ -16,15 +18,17 @@ pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
     pub tunnels: Vec<tunnels::TunnelView>,
     pub nat: nat::NatView,
+    pub dhcp: Vec<leases::ServerView>,
 }
 
 impl Overview {
     pub fn table(&self) -> String {
         format!(
-            "Bridges\n{}\nTunnels\n{}\nNAT\n{}",
+            "Bridges\n{}\nTunnels\n{}\nNAT\n{}\nDHCP servers\n{}",
             bridges::table(&self.bridges),
             tunnels::table(&self.tunnels),
-            nat::table(&self.nat)
+            nat::table(&self.nat),
+            leases::servers_table(&self.dhcp)
         )
     }
 }

@@ -100,6 +100,16 @@ impl Netns {
         l2x(&full)
     }
 
+    /// `l2x -n NS` with its arguments written as one line, split at spaces.
+    pub fn l2x_line(&self, line: &str) -> Run {
+        self.l2x(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
+    /// `ip -n NS` with its arguments written as one line, split at spaces; must succeed.
+    pub fn ip_line(&self, line: &str) -> String {
+        self.ip(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// A veth pair with both ends in this namespace.
     pub fn veth(&self, a: &str, b: &str) {
         self.ip(&["link", "add", a, "type", "veth", "peer", "name", b]);
@@ -204,4 +214,61 @@ fn is_root() -> bool {
                 == Some("0")
         })
         .unwrap_or(false)
+}
+
+/// Whether this kernel can make a tunnel of `kind` ("gretap", "l2tp", "vxlan"), asked of
+/// iproute2 in a scratch namespace: the oracle for what l2x's own probes must find.
+pub fn kernel_has(kind: &str) -> bool {
+    let ns = Netns::new("probe");
+    let ok = |args: &[&str]| {
+        let mut full = vec!["-n", ns.name.as_str()];
+        full.extend_from_slice(args);
+        Command::new("ip")
+            .args(&full)
+            .output()
+            .expect("run ip")
+            .status
+            .success()
+    };
+    let (local, remote) = ("127.0.0.1", "127.0.0.2");
+    match kind {
+        "gretap" => ok(&[
+            "link", "add", "p0", "type", "gretap", "local", local, "remote", remote,
+        ]),
+        "vxlan" => ok(&[
+            "link", "add", "p0", "type", "vxlan", "id", "1", "dstport", "4789",
+        ]),
+        "l2tp" => {
+            ok(&[
+                "l2tp",
+                "add",
+                "tunnel",
+                "tunnel_id",
+                "1",
+                "peer_tunnel_id",
+                "1",
+                "encap",
+                "udp",
+                "local",
+                local,
+                "remote",
+                remote,
+                "udp_sport",
+                "1701",
+                "udp_dport",
+                "1701",
+            ]) && ok(&[
+                "l2tp",
+                "add",
+                "session",
+                "tunnel_id",
+                "1",
+                "session_id",
+                "1",
+                "peer_session_id",
+                "1",
+            ])
+        }
+        other => panic!("no probe for {other}"),
+    }
 }

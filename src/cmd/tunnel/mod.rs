@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::attach::{attach_port, report_attached};
+use super::attach::{MtuChange, attach_port, report_attached};
 use super::{Ctx, links, show};
 use crate::cli::{IfName, TunnelCmd, TunnelCommon};
 use crate::msg::bridge_port;
@@ -86,6 +86,9 @@ fn add(ctx: &mut Ctx, t: &dyn Tunnel, common: &TunnelCommon) -> Result<()> {
                 .changed(&object, &format!("created ({kind}, mtu {})", up.mtu));
             if let (Some(br), Some(mtu)) = (&bridge, bridge_mtu) {
                 report_attached(ctx, t.name(), &br.name, common.isolated, mtu);
+                if let Some((_, lowered)) = mtu.bridge {
+                    warn_of_bigger_ports(ctx, br, lowered)?;
+                }
             }
             Ok(())
         }
@@ -97,14 +100,14 @@ fn add(ctx: &mut Ctx, t: &dyn Tunnel, common: &TunnelCommon) -> Result<()> {
 }
 
 /// Sets the new device up with its MTU and attaches it to the bridge. Returns the device as it
-/// is now and the bridge's MTU before and after the attach.
+/// is now and what the attach did to MTUs.
 fn set_up(
     ctx: &mut Ctx,
     made: &Link,
     mtu: Option<u32>,
     bridge: Option<&Link>,
     isolated: bool,
-) -> Result<(Link, Option<(u32, u32)>)> {
+) -> Result<(Link, Option<MtuChange>)> {
     let change = LinkChange {
         up: true,
         mtu,
@@ -119,6 +122,24 @@ fn set_up(
     Ok((up, bridge_mtu))
 }
 
+/// The ports that were there before a tunnel lowered their bridge's MTU keep their own: frames
+/// that big now vanish at the tunnel without an error. Says which, and what fixes it.
+fn warn_of_bigger_ports(ctx: &mut Ctx, bridge: &Link, mtu: u32) -> Result<()> {
+    let bigger: Vec<String> = links::all(&mut ctx.nl)?
+        .into_iter()
+        .filter(|p| p.master == Some(bridge.index) && p.mtu > mtu)
+        .map(|p| format!("{} ({})", p.name, p.mtu))
+        .collect();
+    if !bigger.is_empty() {
+        ctx.out.note(&format!(
+            "ports above {mtu} lose bigger frames: {}; give their hosts MTU {mtu} \
+             (l2x dhcp serve hands the bridge's MTU out)",
+            bigger.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// State, MTU and bridge membership of an existing tunnel, compared with the command line.
 fn placement_differences(link: &Link, common: &TunnelCommon, bridge: Option<&Link>) -> Vec<String> {
     let mut diffs = Vec::new();
@@ -131,12 +152,15 @@ fn placement_differences(link: &Link, common: &TunnelCommon, bridge: Option<&Lin
     if let Some(br) = bridge {
         if link.master != Some(br.index) {
             diffs.push(format!("not a port of {}", br.name));
-        } else if bridge_port::parse(&link.slave_data).isolated != common.isolated {
-            let want = if common.isolated { "on" } else { "off" };
-            diffs.push(format!(
-                "isolated {} (wanted {want})",
-                if common.isolated { "off" } else { "on" }
-            ));
+        } else {
+            let on_off = |b: bool| if b { "on" } else { "off" };
+            let isolated = bridge_port::parse(&link.slave_data).isolated;
+            differ(
+                &mut diffs,
+                "isolated",
+                on_off(isolated),
+                on_off(common.isolated),
+            );
         }
     }
     diffs
@@ -200,7 +224,11 @@ fn check_endpoints(local: IpAddr, remote: IpAddr) -> Result<()> {
 
 /// The MTU of the underlay toward `remote` (the route's own, else its device's), minus the
 /// encapsulation's overhead; None when there is no route yet.
-fn underlay_fit(ctx: &mut Ctx, remote: IpAddr, overhead: u32) -> Result<Option<u32>> {
+pub(in crate::cmd) fn underlay_fit(
+    ctx: &mut Ctx,
+    remote: IpAddr,
+    overhead: u32,
+) -> Result<Option<u32>> {
     let Some(body) = ctx.nl.get(&route::get(remote)).or_else(|e| {
         if e.errno == libc::ENETUNREACH || e.errno == libc::EHOSTUNREACH {
             Ok(None)

@@ -1,0 +1,344 @@
+//! `l2x doctor`: what this kernel can do and what is misconfigured here, one row per check.
+//! The kernel probes run in throwaway namespaces; everything else is read, never changed, in
+//! the namespace l2x runs in (`-n NETNS` included).
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+
+use super::probe::Probe;
+use super::{Ctx, forwarding, links, nat, show, tunnel};
+use crate::dhcp::daemon;
+use crate::msg::link::Link;
+use crate::msg::nft::chain::Chain;
+use crate::msg::nft::family_name;
+use crate::nl::Netlink;
+use crate::show::doctor::{Check, DoctorView, Status};
+use crate::show::tunnels::TunnelView;
+
+pub fn run(ctx: &mut Ctx) -> Result<()> {
+    let mut checks = vec![privileges()];
+    checks.extend(kernel());
+    checks.push(ip_forwarding()?);
+    checks.extend(firewall(ctx));
+    let all = links::all(&mut ctx.nl)?;
+    let tunnels = show::collect_tunnels(ctx, &all, None)?;
+    for bridge in all.iter().filter(|l| l.is_kind("bridge")) {
+        checks.push(bridge_mtu(bridge, &all, &tunnels));
+    }
+    for t in &tunnels {
+        checks.push(underlay_mtu(ctx, t)?);
+    }
+    checks.extend(dhcp_servers()?);
+    let view = DoctorView { checks };
+    ctx.out.show(&view, || view.table());
+    match view.count(Status::Fail) {
+        0 => Ok(()),
+        n => Err(anyhow!(
+            "doctor: {n} of {} checks failed",
+            view.checks.len()
+        )),
+    }
+}
+
+// include/uapi/linux/capability.h
+const CAP_NET_ADMIN: u32 = 12;
+
+fn privileges() -> Check {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+    };
+    let root = field("Uid:").and_then(|u| u.split_whitespace().nth(1).map(|e| e == "0"));
+    let caps = field("CapEff:").and_then(|c| u64::from_str_radix(&c, 16).ok());
+    match (root, caps) {
+        (Some(true), _) => Check::ok("privileges", "root"),
+        (_, Some(c)) if c & (1 << CAP_NET_ADMIN) != 0 => Check::ok("privileges", "CAP_NET_ADMIN"),
+        _ => Check::bad(
+            Status::Fail,
+            "privileges",
+            "neither root nor CAP_NET_ADMIN: the kernel refuses every change l2x makes",
+            "run as root (sudo), or give l2x CAP_NET_ADMIN",
+        ),
+    }
+}
+
+/// One row per probe. A missing tunnel kind is a warning while another one works; with none
+/// of them, or without bridges, l2x has nothing to stretch a segment with.
+fn kernel() -> Vec<Check> {
+    let results: Vec<(Probe, Result<()>)> = Probe::ALL.iter().map(|&p| (p, p.run())).collect();
+    let tunnels = [Probe::Gretap, Probe::L2tpUdp, Probe::Vxlan];
+    let no_tunnel = results
+        .iter()
+        .all(|(p, r)| r.is_err() || !tunnels.contains(p));
+    results
+        .into_iter()
+        .map(|(p, result)| {
+            let check = format!("kernel: {}", p.name());
+            match result {
+                Ok(()) => Check::ok(check, "supported"),
+                Err(e) => {
+                    let fatal = p == Probe::Bridge || (no_tunnel && tunnels.contains(&p));
+                    let status = if fatal { Status::Fail } else { Status::Warn };
+                    Check::bad(
+                        status,
+                        check,
+                        format!("not supported: {e:#}"),
+                        format!(
+                            "`modprobe {}`, or install the distribution's extra kernel modules",
+                            p.module()
+                        ),
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+fn ip_forwarding() -> Result<Check> {
+    Ok(if forwarding::enabled()? {
+        Check::ok("ipv4 forwarding", "on")
+    } else {
+        Check::bad(
+            Status::Warn,
+            "ipv4 forwarding",
+            "off: this host routes nothing, so a segment cannot reach the outside through it",
+            "on the host that masquerades the segment, `l2x nat masq --source CIDR` turns it on",
+        )
+    })
+}
+
+const BRIDGE_NF: &str = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+
+/// br_netfilter and forward-hook chains whose policy drops (Docker's FORWARD): together they
+/// drop even bridged frames, alone the chain drops what the segment routes (NAT).
+fn firewall(ctx: &Ctx) -> Vec<Check> {
+    let chains = match Netlink::netfilter(ctx.verbose).and_then(|mut nf| nat::read(&mut nf)) {
+        Ok(ruleset) => ruleset.chains,
+        Err(e) => {
+            return vec![Check::bad(
+                Status::Warn,
+                "forward policy",
+                format!("cannot read the nf_tables ruleset: {e:#}"),
+                "without nf_tables nothing filters, and `l2x nat masq` cannot work",
+            )];
+        }
+    };
+    let drops: Vec<&Chain> = chains.iter().filter(|c| c.drops_forwarded_ipv4()).collect();
+    let named: Vec<String> = drops
+        .iter()
+        .map(|c| {
+            format!(
+                "table {} {} chain {}",
+                family_name(c.family),
+                c.table,
+                c.name
+            )
+        })
+        .collect();
+    let bridged = fs::read_to_string(BRIDGE_NF).map(|v| v.trim() == "1");
+    let br_netfilter = match (bridged, drops.is_empty()) {
+        (Err(_), _) => Check::ok(
+            "br_netfilter",
+            "not loaded: bridged frames skip the IP hooks",
+        ),
+        (Ok(false), _) => Check::ok("br_netfilter", "loaded, bridge-nf-call-iptables off"),
+        (Ok(true), true) => Check::ok(
+            "br_netfilter",
+            "loaded: bridged IPv4 frames pass the forward hook, where nothing drops them",
+        ),
+        (Ok(true), false) => Check::bad(
+            Status::Warn,
+            "br_netfilter",
+            format!(
+                "loaded with bridge-nf-call-iptables on: bridged IPv4 frames pass the forward \
+                 hook, where {} drops them by default",
+                named.join(", ")
+            ),
+            "`sysctl -w net.bridge.bridge-nf-call-iptables=0`, or accept the segment's bridges \
+             in that chain (`nft insert rule ... iifname BRIDGE accept`)",
+        ),
+    };
+    let policy = if drops.is_empty() {
+        Check::ok("forward policy", "no forward-hook chain drops by default")
+    } else {
+        Check::bad(
+            Status::Warn,
+            "forward policy",
+            format!(
+                "{} drops forwarded packets by default (policy drop): what the segment routes \
+                 through this host (NAT) is dropped unless a rule there accepts it",
+                named.join(", ")
+            ),
+            "`l2x nat masq` prints the `nft insert rule` commands that let a segment through",
+        )
+    };
+    vec![br_netfilter, policy]
+}
+
+/// A bridge runs at the MTU of its smallest port. A tunnel smaller than the other ports means
+/// frames that fit those ports vanish in the tunnel, without an error to anyone.
+fn bridge_mtu(bridge: &Link, all: &[Link], tunnels: &[TunnelView]) -> Check {
+    let check = format!("bridge {}", bridge.name);
+    let ports: Vec<&Link> = all
+        .iter()
+        .filter(|l| l.master == Some(bridge.index))
+        .collect();
+    let is_tunnel = |l: &Link| tunnels.iter().any(|t| t.name == l.name);
+    let (tuns, others): (Vec<&Link>, Vec<&Link>) = ports.iter().partition(|l| is_tunnel(l));
+    let biggest = others.iter().max_by_key(|l| l.mtu);
+    if let (Some(small), Some(big)) = (tuns.iter().min_by_key(|l| l.mtu), biggest)
+        && small.mtu < big.mtu
+    {
+        return Check::bad(
+            Status::Warn,
+            check,
+            format!(
+                "tunnel {} (mtu {}) is smaller than port {} (mtu {}): bigger frames from \
+                 there vanish in the tunnel",
+                small.name, small.mtu, big.name, big.mtu
+            ),
+            format!(
+                "give the other ports, and the interfaces behind them, mtu {} \
+                 (`l2x dhcp serve` hands the bridge's MTU to DHCP clients)",
+                small.mtu
+            ),
+        );
+    }
+    let mut mtus: Vec<String> = ports
+        .iter()
+        .map(|l| format!("{} {}", l.name, l.mtu))
+        .collect();
+    if ports.iter().any(|l| l.mtu != bridge.mtu) {
+        mtus.sort();
+        return Check::bad(
+            Status::Warn,
+            check,
+            format!("ports differ in MTU: {}", mtus.join(", ")),
+            format!("give every port of {} the same MTU", bridge.name),
+        );
+    }
+    Check::ok(
+        check,
+        format!("mtu {}, {} ports alike", bridge.mtu, ports.len()),
+    )
+}
+
+/// Encapsulation a tunnel adds to each frame: outer IP, its own headers, the inner Ethernet.
+fn overhead(t: &TunnelView, ipv6: bool) -> u32 {
+    let ip = if ipv6 { 40 } else { 20 };
+    let key = if t.key.is_some() { 4 } else { 0 };
+    match (t.kind.as_str(), &t.l2tp) {
+        ("vxlan", _) => ip + 8 + 8 + 14,
+        (_, Some(l)) if l.encap == "ip" => ip + 8 + 14,
+        // UDP, L2TPv3 header with the default layer-2-specific sublayer.
+        (_, Some(_)) => ip + 8 + 12 + 14,
+        _ => ip + 4 + key + 14,
+    }
+}
+
+/// A tunnel bigger than its underlay carries: frames are fragmented or silently dropped.
+fn underlay_mtu(ctx: &mut Ctx, t: &TunnelView) -> Result<Check> {
+    let check = format!("tunnel {}", t.name);
+    let mut tightest: Option<(u32, IpAddr)> = None;
+    for remote in t.remotes.iter().filter_map(|r| r.parse::<IpAddr>().ok()) {
+        let Some(fit) = tunnel::underlay_fit(ctx, remote, overhead(t, remote.is_ipv6()))? else {
+            return Ok(Check::bad(
+                Status::Warn,
+                check,
+                format!("no route to the remote {remote}"),
+                "the underlay must reach every remote: check addresses and routes (`ip route get`)",
+            ));
+        };
+        if tightest.is_none_or(|(f, _)| fit < f) {
+            tightest = Some((fit, remote));
+        }
+    }
+    Ok(match tightest {
+        None => Check::ok(check, format!("mtu {}, no remote to check against", t.mtu)),
+        Some((fit, remote)) if t.mtu > fit => Check::bad(
+            Status::Fail,
+            check,
+            format!(
+                "mtu {} is more than the underlay toward {remote} carries ({fit} after {} \
+                 encapsulation): big frames are fragmented or dropped",
+                t.mtu, t.kind
+            ),
+            format!("set its MTU to {fit} (`ip link set {} mtu {fit}`)", t.name),
+        ),
+        Some((fit, remote)) => Check::ok(
+            check,
+            format!("mtu {} fits the underlay toward {remote} ({fit})", t.mtu),
+        ),
+    })
+}
+
+const PID_DIR: &str = "/run/l2x";
+
+/// Every `dhcp serve` pid file under /run/l2x (and a namespace's directory below it): is a
+/// server still holding it?
+fn dhcp_servers() -> Result<Vec<Check>> {
+    let files = pid_files(Path::new(PID_DIR), 2);
+    if files.is_empty() {
+        return Ok(vec![Check::ok(
+            "dhcp",
+            "no servers (no pid files under /run/l2x)",
+        )]);
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let check = server_name(&path);
+            Ok(match daemon::holder(&path)? {
+                Some(pid) => Check::ok(check, format!("pid {pid} running ({})", path.display())),
+                None => Check::bad(
+                    Status::Warn,
+                    check,
+                    format!("no server holds {}: it died or was killed", path.display()),
+                    "start it again with `l2x dhcp serve ... --daemon`, or remove the file",
+                ),
+            })
+        })
+        .collect()
+}
+
+/// `dhcp br0`, with the directory it sits in when that is a namespace's: `dhcp br0 (ns1)`.
+fn server_name(pid_file: &Path) -> String {
+    let stem = pid_file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let bridge = stem.trim_start_matches("dhcp-");
+    match pid_file.parent().filter(|d| *d != Path::new(PID_DIR)) {
+        Some(dir) => format!(
+            "dhcp {bridge} ({})",
+            dir.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+        ),
+        None => format!("dhcp {bridge}"),
+    }
+}
+
+fn pid_files(dir: &Path, depth: u32) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for path in entries.filter_map(|e| Some(e.ok()?.path())) {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.is_dir() && depth > 1 {
+            found.extend(pid_files(&path, depth - 1));
+        } else if name.starts_with("dhcp-") && name.ends_with(".pid") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    found
+}

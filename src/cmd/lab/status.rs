@@ -1,0 +1,91 @@
+//! `l2x lab status`: the lab's settings, its DHCP server, and each namespace with its
+//! interfaces as the kernel has them.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::plan::{self, PREFIX};
+use super::{Ctx, recorded};
+use crate::cmd::links;
+use crate::dhcp::daemon;
+use crate::msg::addr::Addr;
+use crate::msg::link::Link;
+use crate::nl::{Netlink, netns};
+use crate::show::lab::{DhcpState, LabStatus, NamespaceView};
+
+pub fn run(ctx: &mut Ctx) -> Result<()> {
+    let plan = recorded()?;
+    let pid_file = plan::dhcp_pid_file();
+    let dhcp = if Path::new(&pid_file).exists() {
+        let pid = daemon::holder(Path::new(&pid_file))?;
+        Some(DhcpState {
+            pid,
+            running: pid.is_some(),
+        })
+    } else {
+        None
+    };
+    let mut names = netns::names(PREFIX)?;
+    // As they are made: the wan, the hosts, the containers.
+    names.sort_by_key(|n| (ROLES.iter().position(|r| *r == role(n)), n.clone()));
+    let namespaces = names
+        .into_iter()
+        .map(|name| {
+            let detail = interfaces(&name)?;
+            Ok(NamespaceView {
+                role: role(&name),
+                name,
+                detail,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let view = LabStatus {
+        tunnel: plan.map(|p| p.tunnel.name().to_string()),
+        hosts: plan.map(|p| p.hosts),
+        dhcp,
+        namespaces,
+    };
+    ctx.out.show(&view, || view.table());
+    Ok(())
+}
+
+const ROLES: [&str; 3] = ["wan", "host", "container"];
+
+fn role(name: &str) -> &'static str {
+    let rest = name.trim_start_matches(PREFIX);
+    if rest.starts_with("host") {
+        "host"
+    } else if rest.starts_with("ct") {
+        "container"
+    } else {
+        "wan"
+    }
+}
+
+/// `br0 (bridge, mtu 1450, 10.0.5.1/24)` for every interface but lo.
+fn interfaces(ns: &str) -> Result<Vec<String>> {
+    let (all, addrs) = netns::within(ns, || {
+        let mut nl = Netlink::route(false)?;
+        Ok((links::all(&mut nl)?, links::addresses(&mut nl, 0)?))
+    })?;
+    Ok(all
+        .iter()
+        .filter(|l| l.name != "lo")
+        .map(|l| describe(l, &addrs))
+        .collect())
+}
+
+fn describe(link: &Link, addrs: &[Addr]) -> String {
+    let mut parts = vec![link.kind_name().to_string(), format!("mtu {}", link.mtu)];
+    parts.extend(
+        addrs
+            .iter()
+            .filter(|a| a.index == link.index)
+            .map(|a| a.net.to_string()),
+    );
+    if !link.up {
+        parts.push("down".into());
+    }
+    format!("{} ({})", link.name, parts.join(", "))
+}

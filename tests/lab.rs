@@ -1,0 +1,236 @@
+//! `l2x lab` on this machine's kernel: up with 2 and 3 hosts, re-run, status, down, and a
+//! half-failed up cleaned away. The lab's names are fixed, so everything runs in one test
+//! function; a guard takes the lab down whatever happens.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+/// Runs `l2x lab down` when dropped, also when the test panics.
+struct LabDown;
+
+impl Drop for LabDown {
+    fn drop(&mut self) {
+        let _ = l2x(&["lab", "down"]);
+    }
+}
+
+fn lab_namespaces() -> Vec<String> {
+    run_ok("ip", &["netns", "list"])
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with("l2x-lab-"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// A process that is gone, or a zombie waiting for whoever inherited it to reap it.
+fn gone(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(true)
+}
+
+fn assert_nothing_left(dhcp_pid: &str) {
+    assert_eq!(
+        lab_namespaces(),
+        Vec::<String>::new(),
+        "lab namespaces left"
+    );
+    assert!(!Path::new("/run/l2x/lab").exists(), "/run/l2x/lab left");
+    assert!(
+        gone(dhcp_pid),
+        "the lab's DHCP server (pid {dhcp_pid}) still runs"
+    );
+}
+
+/// Every container has a DHCP address, the MTU the tunnels allow, and reached every peer and
+/// the internet host; checked against iproute2 inside each container.
+fn assert_all_reached(doc: &Value, hosts: usize, mtu: u64) {
+    let containers = doc["containers"].as_array().expect("containers");
+    assert_eq!(containers.len(), hosts, "{doc:#}");
+    assert_eq!(doc["failed"], 0, "{doc:#}");
+    for c in containers {
+        let address = c["address"].as_str().expect("a DHCP address");
+        assert!(
+            address.starts_with("10.0.5.1"),
+            "{address} outside the range"
+        );
+        assert_eq!(c["mtu"], mtu, "{c:#}");
+        assert_eq!(c["peers"].as_array().expect("peers").len(), hosts - 1);
+        assert!(
+            c["peers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["ok"] == true)
+        );
+        assert_eq!(c["internet"]["ok"], true, "{c:#}");
+        let ns = format!("l2x-lab-{}", c["container"].as_str().unwrap());
+        let eth0 = &run_json(&["-n", &ns, "-j", "addr", "show", "dev", "eth0"])[0];
+        assert_eq!(eth0["mtu"], mtu);
+        let ip = address.split('/').next().unwrap();
+        assert!(
+            eth0["addr_info"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["local"] == ip)
+        );
+    }
+}
+
+fn run_json(args: &[&str]) -> Value {
+    serde_json::from_str(&run_ok("ip", args)).expect("ip -j")
+}
+
+fn dhcp_pid(down: &Run) -> String {
+    let line = down
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("dhcp br0: stopped (pid "))
+        .unwrap_or_else(|| panic!("lab down stopped no DHCP server: {down:?}"));
+    line.trim_end_matches(')')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn lab_up_status_down() {
+    let _guard = LabDown;
+    l2x(&["lab", "down"]).ok();
+    if !kernel_has("gretap") {
+        l2x(&["lab", "up", "--tunnel", "gretap"]).fails(1, "modprobe ip_gre");
+        assert_eq!(lab_namespaces(), Vec::<String>::new(), "nothing made");
+    }
+
+    let up = l2x(&["lab", "up", "--tunnel", "vxlan"]).ok();
+    assert!(
+        up.stdout.starts_with("tunnel: vxlan (asked for)\n"),
+        "{up:?}"
+    );
+    assert!(up.stdout.contains("\nall pings ok"), "{up:?}");
+    assert!(
+        up.stdout
+            .contains("l2x -n l2x-lab-host1 tunnel vxlan to-host2 --vni 12")
+    );
+
+    // A re-run changes nothing and checks again.
+    let again = l2x(&["-j", "lab", "up", "--tunnel", "vxlan"]).ok();
+    assert_all_reached(&again.json(), 2, 1450);
+    let rerun = l2x(&["lab", "up", "--tunnel", "vxlan"]).ok();
+    assert!(!rerun.stdout.contains(": created"), "{rerun:?}");
+
+    let status = l2x(&["-j", "lab", "status"]).ok().json();
+    assert_eq!(status["tunnel"], "vxlan");
+    assert_eq!(status["hosts"], 2);
+    assert_eq!(status["dhcp"]["running"], true);
+    let names: Vec<&str> = status["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "l2x-lab-wan",
+            "l2x-lab-host1",
+            "l2x-lab-host2",
+            "l2x-lab-ct1",
+            "l2x-lab-ct2"
+        ]
+    );
+
+    l2x(&["lab", "up", "--hosts", "3"]).fails(1, "`l2x lab down`");
+
+    // A forward chain that drops on host 1 cuts the containers off the internet, and the
+    // re-check says so with exit status 1. With br_netfilter passing bridged frames through
+    // that hook, the containers lose each other too: what doctor warns about.
+    let host1 = ["netns", "exec", "l2x-lab-host1"];
+    run_ok("ip", &[&host1[..], &["nft", "add table ip block"]].concat());
+    let drop = "add chain ip block forward { type filter hook forward priority 0; policy drop; }";
+    run_ok("ip", &[&host1[..], &["nft", drop]].concat());
+    let cut = l2x(&["-j", "lab", "up", "--tunnel", "vxlan"]);
+    assert_eq!(cut.code, 1, "{cut:?}");
+    assert!(cut.stderr.contains("pings got no answer"), "{cut:?}");
+    let bridged_filtered = Command::new("ip")
+        .args(
+            [
+                &host1[..],
+                &["cat", "/proc/sys/net/bridge/bridge-nf-call-iptables"],
+            ]
+            .concat(),
+        )
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "1");
+    for c in cut.json()["containers"].as_array().unwrap() {
+        assert_eq!(c["internet"]["ok"], false, "{c:#}");
+        assert_eq!(c["peers"][0]["ok"], !bridged_filtered, "{c:#}");
+    }
+    let doctor = l2x(&["-n", "l2x-lab-host1", "-j", "doctor"]).ok().json();
+    let rows = doctor["checks"].as_array().unwrap();
+    let row = |name: &str| rows.iter().find(|c| c["check"] == name).unwrap().clone();
+    assert_eq!(row("forward policy")["status"], "warn");
+    let br_netfilter = if bridged_filtered { "warn" } else { "ok" };
+    assert_eq!(row("br_netfilter")["status"], br_netfilter);
+    let down = l2x(&["lab", "down"]).ok();
+    assert_nothing_left(&dhcp_pid(&down));
+    assert_eq!(
+        l2x(&["lab", "status"]).ok().stdout,
+        "no lab (`l2x lab up` builds one)\n"
+    );
+
+    // Three hosts, on the tunnel this kernel offers first.
+    let first = ["gretap", "l2tp", "vxlan"]
+        .into_iter()
+        .find(|k| kernel_has(k))
+        .expect("a tunnel kind");
+    let up = l2x(&["-j", "lab", "up", "--hosts", "3"]).ok();
+    let doc = up.json();
+    assert_eq!(doc["tunnel"], first);
+    let mtu = match first {
+        "gretap" => 1462,
+        "l2tp" => 1446,
+        _ => 1450,
+    };
+    assert_all_reached(&doc, 3, mtu);
+    let down = l2x(&["lab", "down"]).ok();
+    assert_nothing_left(&dhcp_pid(&down));
+
+    // A lab that broke half-way is taken down all the same: host 2 has a br0 that is no bridge.
+    let blocker = "l2x-lab-host2";
+    run_ok("ip", &["netns", "add", blocker]);
+    run_ok(
+        "ip",
+        &[
+            "-n", blocker, "link", "add", "br0", "type", "veth", "peer", "name", "x0",
+        ],
+    );
+    let broken = l2x(&["lab", "up", "--tunnel", "vxlan"]);
+    assert_eq!(broken.code, 1, "{broken:?}");
+    assert!(
+        broken.stderr.contains("br0 exists and is a veth"),
+        "{broken:?}"
+    );
+    assert!(lab_namespaces().len() >= 3, "the half-built lab");
+    l2x(&["lab", "down"]).ok();
+    assert_eq!(
+        lab_namespaces(),
+        Vec::<String>::new(),
+        "lab namespaces left"
+    );
+    assert!(!Path::new("/run/l2x/lab").exists(), "/run/l2x/lab left");
+}
