@@ -66,7 +66,9 @@ fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Resul
 /// its smallest port's MTU) or by its owner; a bigger port would take frames the bridge cannot
 /// carry, so the port gets the bridge's MTU in the same request. Returns what happened to the
 /// MTUs: the kernel silently lowers a bridge to a smaller new port, and frames that fitted
-/// before may then be dropped.
+/// before may then be dropped. Only a port smaller than the bridge can lower it (the kernel
+/// sets an auto-sized bridge to its smallest port and leaves one sized by hand alone), so the
+/// bridge is read back only then.
 pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<MtuChange> {
     let fitted = (bridge.mtu < ETH_DATA_LEN && port.mtu > bridge.mtu).then_some(bridge.mtu);
     let enslave = LinkChange {
@@ -89,9 +91,16 @@ pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) ->
             .ok();
         return Err(e.into());
     }
+    let port_change = fitted.map(|mtu| (port.mtu, mtu));
+    if fitted.unwrap_or(port.mtu) >= bridge.mtu {
+        return Ok(MtuChange {
+            port: port_change,
+            bridge: None,
+        });
+    }
     let after = links::find_index(&mut ctx.nl, bridge.index)?.map_or(bridge.mtu, |b| b.mtu);
     Ok(MtuChange {
-        port: fitted.map(|mtu| (port.mtu, mtu)),
+        port: port_change,
         bridge: (after < bridge.mtu).then_some((bridge.mtu, after)),
     })
 }

@@ -48,9 +48,13 @@ fn add(ctx: &mut Ctx, args: &BridgeAddArgs) -> Result<()> {
 }
 
 /// Creates the bridge up, then adds its addresses; if an address is refused the bridge is
-/// deleted again, so a failed `bridge add` leaves nothing behind.
+/// deleted again, so a failed `bridge add` leaves nothing behind. The new bridge is read back
+/// for its index only when there are addresses to add.
 fn create(ctx: &mut Ctx, spec: &BridgeSpec, addrs: &[IpNetwork]) -> Result<()> {
     ctx.nl.ack(&bridge::create(spec))?;
+    if addrs.is_empty() {
+        return Ok(());
+    }
     let created = links::find(&mut ctx.nl, &spec.name)?
         .ok_or_else(|| anyhow!("{} vanished right after it was created", spec.name))?;
     for net in addrs {
