@@ -417,7 +417,7 @@ fn ports_get_an_mtu_that_fits_the_tunnel() {
         .ok();
     assert!(
         run.stdout
-            .contains("ports above 1450 lose bigger frames: c1 (1500)"),
+            .contains("ports above 1450 lose bigger frames: c1 (1500); give"),
         "{run:?}"
     );
     // A port attached afterwards gets the bridge's MTU.

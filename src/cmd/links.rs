@@ -46,6 +46,15 @@ pub fn require_bridge(nl: &mut Netlink, name: &IfName) -> Result<Link> {
     Ok(link)
 }
 
+/// The ports of a bridge, without listing every link.
+pub fn ports(nl: &mut Netlink, bridge: u32) -> Result<Vec<Link>> {
+    Ok(nl
+        .dump(&link::dump_ports(bridge))?
+        .iter()
+        .filter_map(|b| Link::parse(b))
+        .collect())
+}
+
 pub fn all(nl: &mut Netlink) -> Result<Vec<Link>> {
     Ok(nl
         .dump(&link::dump())?

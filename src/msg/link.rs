@@ -146,6 +146,13 @@ pub fn dump() -> Request {
     Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list links")
 }
 
+/// The ports of one master: the kernel filters the dump by IFLA_MASTER.
+pub fn dump_ports(master: u32) -> Request {
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
+    w.u32(IFLA_MASTER, master);
+    Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list ports")
+}
+
 /// A link as the kernel reports it. The kind-specific attributes stay raw for the module that
 /// knows how to read them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

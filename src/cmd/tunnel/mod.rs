@@ -125,9 +125,9 @@ fn set_up(
 /// The ports that were there before a tunnel lowered their bridge's MTU keep their own: frames
 /// that big now vanish at the tunnel without an error. Says which, and what fixes it.
 fn warn_of_bigger_ports(ctx: &mut Ctx, bridge: &Link, mtu: u32) -> Result<()> {
-    let bigger: Vec<String> = links::all(&mut ctx.nl)?
+    let bigger: Vec<String> = links::ports(&mut ctx.nl, bridge.index)?
         .into_iter()
-        .filter(|p| p.master == Some(bridge.index) && p.mtu > mtu)
+        .filter(|p| p.mtu > mtu)
         .map(|p| format!("{} ({})", p.name, p.mtu))
         .collect();
     if !bigger.is_empty() {
