@@ -25,33 +25,38 @@ fn add(ctx: &mut Ctx, args: &BridgeAddArgs) -> Result<()> {
         stp: args.stp,
     };
     let object = format!("bridge {}", args.name);
-    match links::find(&mut ctx.nl, &spec.name)? {
-        Some(existing) => {
-            let have = links::addresses(&mut ctx.nl, existing.index)?;
-            let have: Vec<IpNetwork> = have.iter().map(|a| a.net).collect();
-            let diffs = differences(&existing, &spec, &args.addrs, &have)?;
-            if !diffs.is_empty() {
-                bail!(
-                    "{} exists with other settings: {}",
-                    spec.name,
-                    diffs.join(", ")
-                );
-            }
-            ctx.out.changed(&object, "unchanged");
-        }
-        None => {
-            create(ctx, &spec, &args.addrs)?;
+    // A new bridge, the common case, costs one request, as `ip link add` does: creation is
+    // exclusive, so a link that has the name already is left as it is, then looked up and
+    // compared. A refusal for any other reason is the answer when no such link exists.
+    let refused = match ctx.nl.ack(&bridge::create(&spec)) {
+        Ok(()) => {
+            add_addresses(ctx, &spec, &args.addrs)?;
             ctx.out.changed(&object, "created");
+            return Ok(());
         }
+        Err(e) => e,
+    };
+    let Some(existing) = links::find(&mut ctx.nl, &spec.name)? else {
+        return Err(refused.into());
+    };
+    let have = links::addresses(&mut ctx.nl, existing.index)?;
+    let have: Vec<IpNetwork> = have.iter().map(|a| a.net).collect();
+    let diffs = differences(&existing, &spec, &args.addrs, &have)?;
+    if !diffs.is_empty() {
+        bail!(
+            "{} exists with other settings: {}",
+            spec.name,
+            diffs.join(", ")
+        );
     }
+    ctx.out.changed(&object, "unchanged");
     Ok(())
 }
 
-/// Creates the bridge up, then adds its addresses; if an address is refused the bridge is
-/// deleted again, so a failed `bridge add` leaves nothing behind. The new bridge is read back
-/// for its index only when there are addresses to add.
-fn create(ctx: &mut Ctx, spec: &BridgeSpec, addrs: &[IpNetwork]) -> Result<()> {
-    ctx.nl.ack(&bridge::create(spec))?;
+/// Adds the addresses of a bridge just created; if one is refused the bridge is deleted again,
+/// so a failed `bridge add` leaves nothing behind. The new bridge is read back for its index
+/// only when there are addresses to add.
+fn add_addresses(ctx: &mut Ctx, spec: &BridgeSpec, addrs: &[IpNetwork]) -> Result<()> {
     if addrs.is_empty() {
         return Ok(());
     }
