@@ -243,3 +243,30 @@ fn a_closed_pipe_is_not_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_full_bridge_says_so() {
+    let ns = Netns::new("br-full");
+    ns.l2x_line("bridge add br0").ok();
+    // 1023 ports, the kernel's limit (port number 0 is reserved), attached with one ip -batch.
+    let mut batch = String::new();
+    for i in 0..1024 {
+        batch.push_str(&format!("link add p{i} type veth peer name q{i}\n"));
+    }
+    for i in 0..1023 {
+        batch.push_str(&format!("link set p{i} master br0\n"));
+    }
+    let file = std::env::temp_dir().join(format!("l2x-br-full-{}", std::process::id()));
+    std::fs::write(&file, batch).unwrap();
+    ns.ip(&["-batch", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).ok();
+    let run = ns
+        .l2x_line("attach p1023 br0")
+        .fails(1, "br0 has the most ports a Linux bridge can hold (1023)");
+    assert!(
+        run.stderr
+            .contains("hint: attach the interface to another bridge"),
+        "{run:?}"
+    );
+    assert!(ns.link("p1023").get("master").is_none());
+}

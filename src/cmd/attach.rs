@@ -1,12 +1,13 @@
 //! `l2x attach` and `l2x detach`: bridge ports.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 
 use super::{Ctx, links};
 use crate::cli::{AttachArgs, IfName};
 use crate::msg::bridge_port;
 use crate::msg::link::{self, Link, LinkChange};
-use crate::report::usage;
+use crate::nl::KernelError;
+use crate::report::{Hinted, usage};
 
 pub fn attach(ctx: &mut Ctx, args: &AttachArgs) -> Result<()> {
     if args.iface == args.bridge {
@@ -76,7 +77,9 @@ pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) ->
         master: Some(bridge.index),
         mtu: fitted,
     };
-    ctx.nl.ack(&link::change(port.index, &port.name, enslave))?;
+    ctx.nl
+        .ack(&link::change(port.index, &port.name, enslave))
+        .map_err(|e| port_limit(e, bridge))?;
     let isolate = || bridge_port::set_isolated(port.index, &port.name, true);
     if let Err(e) = isolated
         .then(isolate)
@@ -103,6 +106,21 @@ pub fn attach_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) ->
         port: port_change,
         bridge: (after < bridge.mtu).then_some((bridge.mtu, after)),
     })
+}
+
+/// The kernel's "Exchange full" means the bridge has all the ports it can take (BR_MAX_PORTS
+/// less the reserved port number 0); say that in the user's words.
+fn port_limit(e: KernelError, bridge: &Link) -> anyhow::Error {
+    if e.errno != libc::EXFULL {
+        return e.into();
+    }
+    anyhow!(Hinted::new(
+        format!(
+            "{} has the most ports a Linux bridge can hold (1023)",
+            bridge.name
+        ),
+        "attach the interface to another bridge",
+    ))
 }
 
 /// Ethernet's payload size, the MTU of a bridge no tunnel has lowered.
