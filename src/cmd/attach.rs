@@ -2,6 +2,7 @@
 
 use anyhow::{Result, anyhow, bail};
 
+use super::diff::{self, Diffs};
 use super::{Ctx, links};
 use crate::cli::{AttachArgs, IfName};
 use crate::msg::bridge_port;
@@ -35,29 +36,23 @@ pub fn attach(ctx: &mut Ctx, args: &AttachArgs) -> Result<()> {
 
 /// Re-running an attach that was done already: unchanged, or a clear difference.
 fn same_port(ctx: &mut Ctx, port: &Link, bridge: &Link, isolated: bool) -> Result<()> {
-    let info = bridge_port::parse(&port.slave_data);
-    let on_off = |b: bool| if b { "on" } else { "off" };
-    let mut diffs = Vec::new();
-    if !port.up {
-        diffs.push("state down (wanted up)".to_string());
-    }
-    if info.isolated != isolated {
-        diffs.push(format!(
-            "isolated {} (wanted {})",
-            on_off(info.isolated),
-            on_off(isolated)
-        ));
-    }
-    if !diffs.is_empty() {
-        bail!(
-            "{} is a port of {} with other settings: {}",
-            port.name,
-            bridge.name,
-            diffs.join(", ")
-        );
-    }
+    let mut diffs = Diffs::new();
+    diff::up(&mut diffs, port);
+    port_differences(&mut diffs, port, bridge, isolated);
+    let what = format!("{} is a port of {}", port.name, bridge.name);
+    diff::none_or_fail(diffs, &what)?;
     ctx.out.changed(&format!("port {}", port.name), "unchanged");
     Ok(())
+}
+
+/// A link's membership of `bridge` and its isolated flag, compared with what was asked.
+pub fn port_differences(diffs: &mut Diffs, link: &Link, bridge: &Link, isolated: bool) {
+    if link.master != Some(bridge.index) {
+        diffs.push(format!("not a port of {}", bridge.name));
+    } else {
+        let have = bridge_port::parse(&link.slave_data).isolated;
+        diff::switch(diffs, "isolated", have, isolated);
+    }
 }
 
 /// Enslaves `port` to `bridge` and sets it up in one request, then marks it isolated when asked.

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use ipnetwork::IpNetwork;
 
+use super::diff::{self, Diffs};
 use super::{Ctx, links, show};
 use crate::cli::{BridgeAddArgs, BridgeCmd, IfName};
 use crate::msg::addr;
@@ -42,13 +43,7 @@ fn add(ctx: &mut Ctx, args: &BridgeAddArgs) -> Result<()> {
     let have = links::addresses(&mut ctx.nl, existing.index)?;
     let have: Vec<IpNetwork> = have.iter().map(|a| a.net).collect();
     let diffs = differences(&existing, &spec, &args.addrs, &have)?;
-    if !diffs.is_empty() {
-        bail!(
-            "{} exists with other settings: {}",
-            spec.name,
-            diffs.join(", ")
-        );
-    }
+    diff::none_or_fail(diffs, &format!("{} exists", spec.name))?;
     ctx.out.changed(&object, "unchanged");
     Ok(())
 }
@@ -78,7 +73,7 @@ fn differences(
     spec: &BridgeSpec,
     addrs: &[IpNetwork],
     have: &[IpNetwork],
-) -> Result<Vec<String>> {
+) -> Result<Diffs> {
     if !link.is_kind("bridge") {
         bail!(
             "{} exists and is {}, not a bridge",
@@ -86,29 +81,27 @@ fn differences(
             link.kind_phrase()
         );
     }
-    let mut diffs = Vec::new();
-    let on_off = |b: bool| if b { "on" } else { "off" };
-    if !link.up {
-        diffs.push("state down (wanted up)".to_string());
+    let mut diffs = Diffs::new();
+    diff::up(&mut diffs, link);
+    if let Some(mtu) = spec.mtu {
+        diff::setting(&mut diffs, "mtu", link.mtu, mtu);
     }
-    if let Some(mtu) = spec.mtu.filter(|&m| m != link.mtu) {
-        diffs.push(format!("mtu {} (wanted {mtu})", link.mtu));
+    if let Some(mac) = spec.mac {
+        diff::optional(
+            &mut diffs,
+            "mac",
+            link.mac.as_ref().map(format_mac),
+            Some(format_mac(&mac)),
+        );
     }
-    if let Some(mac) = spec.mac.filter(|m| Some(*m) != link.mac) {
-        let now = link.mac.as_ref().map_or("none".into(), format_mac);
-        diffs.push(format!("mac {now} (wanted {})", format_mac(&mac)));
-    }
-    let stp = bridge::stp_enabled(&link.info_data);
-    if stp != spec.stp {
-        diffs.push(format!("stp {} (wanted {})", on_off(stp), on_off(spec.stp)));
-    }
+    diff::switch(
+        &mut diffs,
+        "stp",
+        bridge::stp_enabled(&link.info_data),
+        spec.stp,
+    );
     if !addrs.is_empty() {
-        for missing in addrs.iter().filter(|a| !have.contains(a)) {
-            diffs.push(format!("address {missing} missing"));
-        }
-        for extra in have.iter().filter(|a| !addrs.contains(a)) {
-            diffs.push(format!("address {extra} not asked for"));
-        }
+        diff::members(&mut diffs, "address", have, addrs);
     }
     Ok(diffs)
 }

@@ -4,6 +4,7 @@
 mod attach;
 mod bridge;
 mod dhcp;
+mod diff;
 mod doctor;
 mod forwarding;
 mod generate;

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::{Ctx, Tunnel, check_endpoints, differ, differ_opt, wrong_kind};
+use super::diff::{self, Diffs};
+use super::{Ctx, Tunnel, check_endpoints, wrong_kind};
 use crate::cli::GretapArgs;
 use crate::msg::gretap::{self, GretapSpec};
 use crate::msg::link::Link;
@@ -38,16 +39,16 @@ impl Tunnel for Gretap {
         Ok(())
     }
 
-    fn differences(&self, _ctx: &mut Ctx, link: &Link) -> Result<Vec<String>> {
+    fn differences(&self, _ctx: &mut Ctx, link: &Link) -> Result<Diffs> {
         if !link.is_kind(self.kind()) {
             return Err(wrong_kind(link, self.kind()));
         }
         let have = gretap::parse(&link.info_data);
-        let mut diffs = Vec::new();
-        differ_opt(&mut diffs, "local", have.local, Some(self.0.local));
-        differ_opt(&mut diffs, "remote", have.remote, Some(self.0.remote));
-        differ(&mut diffs, "ttl", have.ttl, self.0.ttl);
-        differ_opt(&mut diffs, "key", have.key, self.0.key);
+        let mut diffs = Diffs::new();
+        diff::optional(&mut diffs, "local", have.local, Some(self.0.local));
+        diff::optional(&mut diffs, "remote", have.remote, Some(self.0.remote));
+        diff::setting(&mut diffs, "ttl", have.ttl, self.0.ttl);
+        diff::optional(&mut diffs, "key", have.key, self.0.key);
         Ok(diffs)
     }
 }

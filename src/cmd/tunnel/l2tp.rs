@@ -4,7 +4,8 @@
 
 use anyhow::{Result, bail};
 
-use super::{Ctx, Tunnel, check_endpoints, differ, differ_opt, wrong_kind};
+use super::diff::{self, Diffs};
+use super::{Ctx, Tunnel, check_endpoints, wrong_kind};
 use crate::cli::{L2tpArgs, L2tpEncap};
 use crate::msg::genl;
 use crate::msg::l2tp::{self, Encap, L2TP_PORT, SessionSpec, TunnelSpec};
@@ -108,13 +109,7 @@ impl Tunnel for L2tp {
         let made_tunnel = match existing {
             Some(t) => {
                 let diffs = tunnel_differences(&t, &self.tunnel);
-                if !diffs.is_empty() {
-                    bail!(
-                        "l2tp tunnel {} exists with other settings: {}",
-                        t.tunnel_id,
-                        diffs.join(", ")
-                    );
-                }
+                diff::none_or_fail(diffs, &format!("l2tp tunnel {} exists", t.tunnel_id))?;
                 false
             }
             None => {
@@ -132,7 +127,7 @@ impl Tunnel for L2tp {
         Ok(())
     }
 
-    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Vec<String>> {
+    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Diffs> {
         if link.kind.is_some() {
             return Err(wrong_kind(link, "l2tp"));
         }
@@ -144,23 +139,23 @@ impl Tunnel for L2tp {
             );
         };
         let want = &self.session;
-        let mut diffs = Vec::new();
-        differ(&mut diffs, "tunnel-id", have.tunnel_id, want.tunnel_id);
-        differ(&mut diffs, "session-id", have.session_id, want.session_id);
-        differ(
+        let mut diffs = Diffs::new();
+        diff::setting(&mut diffs, "tunnel-id", have.tunnel_id, want.tunnel_id);
+        diff::setting(&mut diffs, "session-id", have.session_id, want.session_id);
+        diff::setting(
             &mut diffs,
             "peer-session-id",
             have.peer_session_id,
             want.peer_session_id,
         );
-        differ_opt(
+        diff::optional(
             &mut diffs,
             "cookie",
             have.cookie.map(hex),
             want.cookie.clone().map(hex),
         );
         let peer_cookie = have.peer_cookie.map(hex);
-        differ_opt(
+        diff::optional(
             &mut diffs,
             "peer-cookie",
             peer_cookie,
@@ -177,17 +172,17 @@ impl Tunnel for L2tp {
     }
 }
 
-fn tunnel_differences(have: &TunnelSpec, want: &TunnelSpec) -> Vec<String> {
-    let mut diffs = Vec::new();
-    differ(
+fn tunnel_differences(have: &TunnelSpec, want: &TunnelSpec) -> Diffs {
+    let mut diffs = Diffs::new();
+    diff::setting(
         &mut diffs,
         "peer-tunnel-id",
         have.peer_tunnel_id,
         want.peer_tunnel_id,
     );
-    differ(&mut diffs, "local", have.local, want.local);
-    differ(&mut diffs, "remote", have.remote, want.remote);
-    differ(
+    diff::setting(&mut diffs, "local", have.local, want.local);
+    diff::setting(&mut diffs, "remote", have.remote, want.remote);
+    diff::setting(
         &mut diffs,
         "encap",
         encap_name(have.encap),
@@ -204,8 +199,8 @@ fn tunnel_differences(have: &TunnelSpec, want: &TunnelSpec) -> Vec<String> {
         },
     ) = (have.encap, want.encap)
     {
-        differ(&mut diffs, "sport", hs, ws);
-        differ(&mut diffs, "dport", hd, wd);
+        diff::setting(&mut diffs, "sport", hs, ws);
+        diff::setting(&mut diffs, "dport", hd, wd);
     }
     diffs
 }

@@ -10,10 +10,10 @@ use std::net::IpAddr;
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use super::attach::{MtuChange, attach_port, report_attached};
+use super::attach::{MtuChange, attach_port, port_differences, report_attached};
+use super::diff::{self, Diffs};
 use super::{Ctx, links, show};
 use crate::cli::{IfName, TunnelCmd, TunnelCommon};
-use crate::msg::bridge_port;
 use crate::msg::link::{self, Link, LinkChange};
 use crate::msg::route;
 use crate::report::{Hinted, usage};
@@ -49,7 +49,7 @@ trait Tunnel {
     /// Makes the device, leaving nothing behind when it fails.
     fn create(&self, ctx: &mut Ctx) -> Result<()>;
     /// How an existing device of this name differs; an error when it is not this kind at all.
-    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Vec<String>>;
+    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Diffs>;
 }
 
 fn add(ctx: &mut Ctx, t: &dyn Tunnel, common: &TunnelCommon) -> Result<()> {
@@ -62,13 +62,7 @@ fn add(ctx: &mut Ctx, t: &dyn Tunnel, common: &TunnelCommon) -> Result<()> {
     if let Some(existing) = links::find(&mut ctx.nl, t.name())? {
         let mut diffs = t.differences(ctx, &existing)?;
         diffs.extend(placement_differences(&existing, common, bridge.as_ref()));
-        if !diffs.is_empty() {
-            bail!(
-                "{} exists with other settings: {}",
-                t.name(),
-                diffs.join(", ")
-            );
-        }
+        diff::none_or_fail(diffs, &format!("{} exists", t.name()))?;
         ctx.out.changed(&object, "unchanged");
         return Ok(());
     }
@@ -141,27 +135,14 @@ fn warn_of_bigger_ports(ctx: &mut Ctx, bridge: &Link, mtu: u32) -> Result<()> {
 }
 
 /// State, MTU and bridge membership of an existing tunnel, compared with the command line.
-fn placement_differences(link: &Link, common: &TunnelCommon, bridge: Option<&Link>) -> Vec<String> {
-    let mut diffs = Vec::new();
-    if !link.up {
-        diffs.push("state down (wanted up)".to_string());
-    }
-    if let Some(mtu) = common.mtu.filter(|&m| m != link.mtu) {
-        diffs.push(format!("mtu {} (wanted {mtu})", link.mtu));
+fn placement_differences(link: &Link, common: &TunnelCommon, bridge: Option<&Link>) -> Diffs {
+    let mut diffs = Diffs::new();
+    diff::up(&mut diffs, link);
+    if let Some(mtu) = common.mtu {
+        diff::setting(&mut diffs, "mtu", link.mtu, mtu);
     }
     if let Some(br) = bridge {
-        if link.master != Some(br.index) {
-            diffs.push(format!("not a port of {}", br.name));
-        } else {
-            let on_off = |b: bool| if b { "on" } else { "off" };
-            let isolated = bridge_port::parse(&link.slave_data).isolated;
-            differ(
-                &mut diffs,
-                "isolated",
-                on_off(isolated),
-                on_off(common.isolated),
-            );
-        }
+        port_differences(&mut diffs, link, br, common.isolated);
     }
     diffs
 }
@@ -245,26 +226,6 @@ pub(in crate::cmd) fn underlay_fit(
         None => None,
     };
     Ok(info.mtu.or(device_mtu).map(|m| m.saturating_sub(overhead)))
-}
-
-/// A setting compared for idempotence: `name value (wanted other)` when they differ.
-fn differ<T: PartialEq + std::fmt::Display>(diffs: &mut Vec<String>, name: &str, have: T, want: T) {
-    if have != want {
-        diffs.push(format!("{name} {have} (wanted {want})"));
-    }
-}
-
-/// The same, for settings that may be absent.
-fn differ_opt<T: PartialEq + std::fmt::Display>(
-    diffs: &mut Vec<String>,
-    name: &str,
-    have: Option<T>,
-    want: Option<T>,
-) {
-    if have != want {
-        let show = |v: &Option<T>| v.as_ref().map_or("none".to_string(), T::to_string);
-        diffs.push(format!("{name} {} (wanted {})", show(&have), show(&want)));
-    }
 }
 
 /// An error for a name that exists as a link of another kind.

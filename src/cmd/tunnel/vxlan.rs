@@ -5,7 +5,8 @@ use std::net::IpAddr;
 
 use anyhow::{Result, anyhow};
 
-use super::{Ctx, Tunnel, check_endpoints, differ, differ_opt, links, underlay_fit, wrong_kind};
+use super::diff::{self, Diffs};
+use super::{Ctx, Tunnel, check_endpoints, links, underlay_fit, wrong_kind};
 use crate::cli::VxlanArgs;
 use crate::msg::link::{self, Link};
 use crate::msg::neigh;
@@ -96,23 +97,20 @@ impl Tunnel for Vxlan {
         Ok(())
     }
 
-    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Vec<String>> {
+    fn differences(&self, ctx: &mut Ctx, link: &Link) -> Result<Diffs> {
         if !link.is_kind("vxlan") {
             return Err(wrong_kind(link, "vxlan"));
         }
         let have = vxlan::parse(&link.info_data);
-        let mut diffs = Vec::new();
-        differ(&mut diffs, "vni", have.vni, self.spec.vni);
-        differ_opt(&mut diffs, "local", have.local, Some(self.spec.local));
-        differ(&mut diffs, "dport", have.dport, self.spec.dport);
-        let have_remotes: BTreeSet<IpAddr> = remotes(ctx, link.index)?.into_iter().collect();
-        let want: BTreeSet<IpAddr> = self.remotes.iter().copied().collect();
-        for missing in want.difference(&have_remotes) {
-            diffs.push(format!("remote {missing} missing"));
-        }
-        for extra in have_remotes.difference(&want) {
-            diffs.push(format!("remote {extra} not asked for"));
-        }
+        let mut diffs = Diffs::new();
+        diff::setting(&mut diffs, "vni", have.vni, self.spec.vni);
+        diff::optional(&mut diffs, "local", have.local, Some(self.spec.local));
+        diff::setting(&mut diffs, "dport", have.dport, self.spec.dport);
+        let mut have_remotes = remotes(ctx, link.index)?;
+        let mut want = self.remotes.clone();
+        have_remotes.sort();
+        want.sort();
+        diff::members(&mut diffs, "remote", &have_remotes, &want);
         Ok(diffs)
     }
 }
