@@ -303,7 +303,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__attach)
-            opts="-n -j -q -v -h -V --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +347,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__bridge__subcmd__add)
-            opts="-n -j -q -v -h -V --addr --mtu --stp --mac --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --addr --mtu --stp --mac --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +381,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__bridge__subcmd__del)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,7 +495,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__detach)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +649,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__request)
-            opts="-n -j -q -v -h -V --timeout --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --timeout --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,7 +675,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__serve)
-            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -729,7 +729,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__stop)
-            opts="-n -j -q -v -h -V --pid-file --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --pid-file --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,12 +1241,16 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__down)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --prefix --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1333,12 +1337,16 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__status)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --prefix --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1355,7 +1363,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__up)
-            opts="-n -j -q -v -h -V --tunnel --hosts --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --tunnel --hosts --prefix --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1366,6 +1374,10 @@ _l2x() {
                     return 0
                     ;;
                 --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1407,7 +1419,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__del)
-            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --source --out --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1507,7 +1519,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__masq)
-            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --source --out --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1603,7 +1615,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__del)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,7 +1637,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__gretap)
-            opts="-n -j -q -v -h -V --local --remote --ttl --key --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --local --remote --ttl --key --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1769,7 +1781,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__l2tp)
-            opts="-n -j -q -v -h -V --local --remote --tunnel-id --session-id --peer-tunnel-id --peer-session-id --encap --sport --dport --cookie --peer-cookie --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --local --remote --tunnel-id --session-id --peer-tunnel-id --peer-session-id --encap --sport --dport --cookie --peer-cookie --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1865,7 +1877,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__vxlan)
-            opts="-n -j -q -v -h -V --vni --local --remote --dport --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --vni --local --remote --dport --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

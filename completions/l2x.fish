@@ -25,7 +25,7 @@ function __fish_l2x_using_subcommand
 end
 
 complete -c l2x -n "__fish_l2x_needs_command" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_needs_command" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_needs_command" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_needs_command" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_needs_command" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_needs_command" -s h -l help -d 'Print help'
@@ -42,7 +42,7 @@ complete -c l2x -n "__fish_l2x_needs_command" -f -a "doctor" -d 'Check what this
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and not __fish_seen_subcommand_from add del show help" -s h -l help -d 'Print help'
@@ -56,19 +56,21 @@ complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l mac -d 'The bridge\'s own MAC address (unicast)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l stp -d 'Run the spanning tree protocol (needed only when the topology has loops)'
-complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -78,7 +80,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'
 complete -c l2x -n "__fish_l2x_using_subcommand bridge; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and not __fish_seen_subcommand_from gretap l2tp vxlan del show help" -s h -l help -d 'Print help'
@@ -97,7 +99,8 @@ complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l bridge -d 'Attach the tunnel to this bridge' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from gretap" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -118,7 +121,8 @@ complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l bridge -d 'Attach the tunnel to this bridge' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from l2tp" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -126,24 +130,26 @@ complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l vni -d 'VXLAN network identifier (0-16777215), the same on every host of the segment' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l local -d 'This host\'s underlay address' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l remote -d 'A peer\'s underlay address (repeatable: one per other host)' -r
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l dport -d 'UDP destination port (the kernel\'s own default would be 8472)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l dport -d 'UDP destination port, 1-65535 (the kernel\'s own default would be 8472)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l mtu -d 'The device\'s MTU (68-65535); without it the encapsulation\'s own fit is used and printed' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l bridge -d 'Attach the tunnel to this bridge' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l isolated -d 'With --bridge: mark the port isolated (split horizon for a full mesh)'
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from vxlan" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -156,19 +162,21 @@ complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -l isolated -d 'Mark the port isolated: two isolated ports never forward to each other (split horizon for a full mesh of tunnels)'
-complete -c l2x -n "__fish_l2x_using_subcommand attach" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand detach" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand detach" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s h -l help -d 'Print help'
@@ -180,7 +188,8 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcomm
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -188,13 +197,14 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -204,7 +214,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s h -l help -d 'Print help'
@@ -224,28 +234,31 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l log-file -d 'Append the log here instead of stderr (with --daemon, the log is otherwise discarded)' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l daemon -d 'Detach once the socket is bound and the leases are loaded, and write the pid file'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -l lease-file -d 'The server\'s lease file [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -l lease-file -d 'The server\'s lease file [default: the running server\'s, else /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l pid-file -d 'The server\'s pid file [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l pid-file -d 'The server\'s pid file [default: the one it was started with]' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l timeout -d 'Give up after this long without a lease (90s, 30m, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help'
@@ -256,13 +269,13 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand show" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand show" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and not __fish_seen_subcommand_from up status down help" -s h -l help -d 'Print help'
@@ -275,20 +288,25 @@ complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_
 l2tp\t'L2TPv3 over UDP'
 vxlan\t'VXLAN over UDP'"
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l hosts -d 'How many hosts (each with one container), joined by a full mesh of tunnels' -r
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l prefix -d 'The start of the lab\'s namespace names (l2x-lab-wan, l2x-lab-host1, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -l prefix -d 'The start of the lab\'s namespace names (l2x-lab-wan, l2x-lab-host1, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -l prefix -d 'The start of the lab\'s namespace names (l2x-lab-wan, l2x-lab-host1, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
@@ -298,13 +316,13 @@ complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "down" -d 'Remove every lab namespace and stop the lab\'s DHCP server'
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand generate" -s j -l json -d 'Print show commands as JSON (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand generate" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s h -l help -d 'Print help'

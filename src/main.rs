@@ -3,10 +3,14 @@
 mod cli;
 mod cmd;
 mod dhcp;
+mod error;
 mod msg;
 mod nl;
+mod plan;
 mod report;
 mod show;
+mod spec;
+mod state;
 
 use clap::Parser;
 use clap::error::ErrorKind;

@@ -366,11 +366,6 @@ fn bad_input_is_refused_without_residue() {
             1,
             "nat masq 10.0.5.0/24: no such interface nosuch0",
         ),
-        (
-            &["nat", "del", "--source", "10.0.5.0/24"],
-            1,
-            "nat del 10.0.5.0/24: no masquerade rule for 10.0.5.0/24",
-        ),
     ];
     for (args, code, needle) in cases {
         ns.l2x(args).fails(*code, needle);

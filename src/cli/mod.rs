@@ -19,7 +19,8 @@ pub struct Cli {
     /// Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path
     #[arg(short, long, global = true, value_name = "NAME")]
     pub netns: Option<String>,
-    /// Print show commands as JSON (keys documented in each command's page)
+    /// Print JSON: show commands their document, commands that change something their changes
+    /// (keys documented in each command's page)
     #[arg(short, long, global = true)]
     pub json: bool,
     /// Print nothing on success
@@ -43,9 +44,12 @@ pub enum Command {
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
+    #[command(after_long_help = CHANGES_JSON)]
     Detach {
         /// The bridge port to release
         iface: IfName,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
     #[command(subcommand)]
@@ -77,9 +81,23 @@ pub enum LabCmd {
     Up(LabUpArgs),
     /// List what exists of the lab: namespaces, containers' addresses, the DHCP server
     #[command(after_long_help = LAB_STATUS_JSON)]
-    Status,
+    Status(LabPrefix),
     /// Remove every lab namespace and stop the lab's DHCP server
-    Down,
+    Down {
+        #[command(flatten)]
+        prefix: LabPrefix,
+        #[command(flatten)]
+        change: DryRun,
+    },
+}
+
+/// Which lab: its namespaces' names start with the prefix, so that several labs (a test's,
+/// a user's) can live on one machine.
+#[derive(Debug, Clone, Args)]
+pub struct LabPrefix {
+    /// The start of the lab's namespace names (l2x-lab-wan, l2x-lab-host1, ...)
+    #[arg(long, default_value = "l2x-lab", value_parser = values::lab_prefix)]
+    pub prefix: String,
 }
 
 #[derive(Debug, Args)]
@@ -90,11 +108,14 @@ pub struct LabUpArgs {
     /// How many hosts (each with one container), joined by a full mesh of tunnels
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=8))]
     pub hosts: u8,
+    #[command(flatten)]
+    pub prefix: LabPrefix,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
-/// The encapsulations l2x makes tunnels with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The encapsulations l2x makes tunnels with, as `--tunnel` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TunnelKind {
     /// Ethernet over GRE
     Gretap,
@@ -104,14 +125,12 @@ pub enum TunnelKind {
     Vxlan,
 }
 
-impl TunnelKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            TunnelKind::Gretap => "gretap",
-            TunnelKind::L2tp => "l2tp",
-            TunnelKind::Vxlan => "vxlan",
-        }
-    }
+/// `--dry-run`, on every command that changes something.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DryRun {
+    /// Print what would change (the plan) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,9 +139,12 @@ pub enum BridgeCmd {
     #[command(after_long_help = IDEMPOTENT)]
     Add(BridgeAddArgs),
     /// Delete a bridge; its ports are released, not deleted
+    #[command(after_long_help = DELETE)]
     Del {
         /// The bridge to delete
         name: IfName,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// List bridges with their addresses, MTU, state and ports
     #[command(after_long_help = BRIDGE_JSON)]
@@ -137,7 +159,7 @@ pub struct BridgeAddArgs {
     /// The bridge's interface name (1-15 bytes)
     pub name: IfName,
     /// Add this address, with prefix length (repeatable; IPv4 or IPv6)
-    #[arg(long = "addr", value_name = "CIDR", value_parser = values::cidr)]
+    #[arg(long = "addr", value_name = "CIDR", value_parser = values::iface_addr)]
     pub addrs: Vec<IpNetwork>,
     /// The bridge's MTU (68-65535); without it the bridge follows its smallest port
     #[arg(long, value_parser = clap::value_parser!(u32).range(68..=65535))]
@@ -148,6 +170,8 @@ pub struct BridgeAddArgs {
     /// The bridge's own MAC address (unicast)
     #[arg(long)]
     pub mac: Option<Mac>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +185,8 @@ pub struct AttachArgs {
     /// for a full mesh of tunnels)
     #[arg(long)]
     pub isolated: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,9 +201,12 @@ pub enum TunnelCmd {
     #[command(after_long_help = IDEMPOTENT)]
     Vxlan(VxlanArgs),
     /// Delete a tunnel; for L2TP the session, and its tunnel when no session is left
+    #[command(after_long_help = DELETE)]
     Del {
         /// The tunnel interface
         name: IfName,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// List tunnels with kind, endpoints, ids, MTU, state and bridge
     #[command(after_long_help = TUNNEL_JSON)]
@@ -199,6 +228,8 @@ pub struct TunnelCommon {
     /// With --bridge: mark the port isolated (split horizon for a full mesh)
     #[arg(long, requires = "bridge")]
     pub isolated: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -283,8 +314,9 @@ pub struct VxlanArgs {
     /// A peer's underlay address (repeatable: one per other host)
     #[arg(long, required = true)]
     pub remote: Vec<IpAddr>,
-    /// UDP destination port (the kernel's own default would be 8472)
-    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT)]
+    /// UDP destination port, 1-65535 (the kernel's own default would be 8472)
+    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT,
+          value_parser = clap::value_parser!(u16).range(1..))]
     pub dport: u16,
     #[command(flatten)]
     pub common: TunnelCommon,
@@ -312,6 +344,8 @@ pub struct NatArgs {
     /// Only traffic leaving by this interface (default: any interface)
     #[arg(long, value_name = "IFACE")]
     pub out: Option<IfName>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
@@ -324,7 +358,8 @@ pub enum DhcpCmd {
     Leases {
         /// The bridge the server runs on
         bridge: IfName,
-        /// The server's lease file [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
+        /// The server's lease file [default: the running server's, else
+        /// /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
         #[arg(long, value_name = "PATH")]
         lease_file: Option<PathBuf>,
     },
@@ -332,9 +367,11 @@ pub enum DhcpCmd {
     Stop {
         /// The bridge the server runs on
         bridge: IfName,
-        /// The server's pid file [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]
+        /// The server's pid file [default: the one it was started with]
         #[arg(long, value_name = "PATH")]
         pid_file: Option<PathBuf>,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// Obtain a lease on an interface and configure its address, default route and MTU
     Request {
@@ -343,6 +380,8 @@ pub enum DhcpCmd {
         /// Give up after this long without a lease (90s, 30m, ...)
         #[arg(long, value_name = "DUR", default_value = "10s", value_parser = values::duration)]
         timeout: Duration,
+        #[command(flatten)]
+        change: DryRun,
     },
 }
 
@@ -378,6 +417,8 @@ pub struct DhcpServeArgs {
     /// Append the log here instead of stderr (with --daemon, the log is otherwise discarded)
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 const DHCP_SERVE_HELP: &str = "\
@@ -447,7 +488,26 @@ where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \"hostname\" (string or nu
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \
 command says `unchanged`. When it exists with other settings, the command fails (exit 1), names \
-each difference and changes nothing.";
+each difference and changes nothing. A command that fails halfway undoes what it made.
+
+--dry-run prints the plan, one line per change (`tunnel vx0: create (vxlan, mtu 1450)`), and \
+sends nothing that changes anything.
+
+JSON (-j): {\"changes\": [{\"object\" (\"bridge\", \"tunnel\", \"port\", \"nat\", \"forwarding\", ...), \
+\"name\", \"action\" (\"create\", \"unchanged\", \"attach\", \"change\", \"replace\", \"add-rule\", \
+\"note\", ...), \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const CHANGES_JSON: &str = "\
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const DELETE: &str = "\
+Safe to re-run: deleting what is not there is already done (`unchanged (absent)`, exit 0); a \
+name that belongs to another kind of interface is an error (exit 1). Every step is tried even \
+when one fails, and each failure is reported.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const BRIDGE_JSON: &str = "\
 JSON (-j): {\"bridges\": [BRIDGE...]} where BRIDGE is {\"name\", \"ifindex\", \"up\" (bool), \
@@ -478,11 +538,18 @@ is one source and one --out; the same source with another --out is another rule.
 
 When another table has a chain on the forward hook whose policy is drop (Docker's FORWARD \
 chain is one), forwarded packets are dropped there whatever table ip l2x says: a warning names \
-the chain and the rules that would let the network's traffic through.";
+the chain and the rules that would let the network's traffic through.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const NAT_DEL: &str = "\
 Removes the rule with this source and --out (none means the rule for any interface); the \
-table goes with its last rule. Fails (exit 1) when there is no such rule.";
+table goes with its last rule. A rule that is not there is already removed (`unchanged (no \
+such rule)`, exit 0).
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const NAT_JSON: &str = "\
 JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forward is 1), \

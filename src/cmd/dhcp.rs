@@ -7,17 +7,21 @@ use anyhow::{Context, Result, anyhow};
 use ipnetwork::{IpNetwork, Ipv4Network};
 use serde::Serialize;
 
-use super::{Ctx, links};
+use super::Ctx;
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
 use crate::dhcp::pool::Pool;
+use crate::dhcp::record::Record;
 use crate::dhcp::server::{self, Config, Log, Server};
 use crate::dhcp::wire::NetParams;
 use crate::dhcp::{client, daemon, leases};
 use crate::msg::addr::Addr;
 use crate::msg::link::{self, LinkChange};
 use crate::msg::{addr, route};
+use crate::nl::{ErrorKind, netns};
+use crate::plan::{Action, Event};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
+use crate::state::{self, links};
 
 pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
     match cmd {
@@ -25,21 +29,39 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
             serve(ctx, args).with_context(|| format!("dhcp serve {}", args.bridge))
         }
         DhcpCmd::Leases { bridge, lease_file } => {
-            let path = lease_file
-                .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "leases"));
+            let path = match lease_file {
+                Some(path) => path.clone(),
+                None => recorded(bridge)?.map_or_else(
+                    || default_path(ctx, bridge.as_str(), "leases"),
+                    |r| r.lease_file,
+                ),
+            };
             show_leases(ctx, &path).with_context(|| format!("dhcp leases {bridge}"))
         }
-        DhcpCmd::Stop { bridge, pid_file } => {
-            let path = pid_file
-                .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "pid"));
-            stop(ctx, bridge, &path).with_context(|| format!("dhcp stop {bridge}"))
+        DhcpCmd::Stop {
+            bridge,
+            pid_file,
+            change,
+        } => {
+            let path = match pid_file {
+                Some(path) => path.clone(),
+                None => recorded(bridge)?
+                    .map_or_else(|| default_path(ctx, bridge.as_str(), "pid"), |r| r.pid_file),
+            };
+            stop(ctx, bridge, &path, change.dry_run).with_context(|| format!("dhcp stop {bridge}"))
         }
-        DhcpCmd::Request { iface, timeout } => {
-            request(ctx, iface, *timeout).with_context(|| format!("dhcp request {iface}"))
-        }
+        DhcpCmd::Request {
+            iface,
+            timeout,
+            change,
+        } => request(ctx, iface, *timeout, change.dry_run)
+            .with_context(|| format!("dhcp request {iface}")),
     }
+}
+
+/// The runtime record of the server last started on `bridge` in this namespace.
+fn recorded(bridge: &IfName) -> Result<Option<Record>> {
+    Ok(state::dhcp::find(bridge.as_str())?.map(|s| s.record))
 }
 
 /// `/var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases` and `/run/l2x/[NETNS/]dhcp-BRIDGE.pid`: bridges
@@ -57,39 +79,6 @@ fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
     dir.join(format!("dhcp-{bridge}.{kind}"))
 }
 
-/// The servers running with the default pid files of this namespace, for `l2x show`, each
-/// with the count of active leases in its default lease file.
-pub fn servers(ctx: &Ctx) -> Result<Vec<view::ServerView>> {
-    let dir = default_path(ctx, "", "pid");
-    let dir = dir.parent().expect("a directory above the pid file");
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("list {}", dir.display())),
-    };
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(bridge) = name
-            .strip_prefix("dhcp-")
-            .and_then(|n| n.strip_suffix(".pid"))
-        else {
-            continue;
-        };
-        let Some(pid) = daemon::holder(&entry.path())? else {
-            continue;
-        };
-        let replay = leases::read(&default_path(ctx, bridge, "leases"))?;
-        found.push(view::ServerView {
-            bridge: bridge.to_string(),
-            pid,
-            leases: view::collect(replay.leases, server::now()).len(),
-        });
-    }
-    found.sort_by(|a, b| a.bridge.cmp(&b.bridge));
-    Ok(found)
-}
-
 fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     check_reservations(&args.hosts)?;
     // Absolute, because the daemon leaves the working directory and compaction reopens the
@@ -98,7 +87,24 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
     let pid_path = absolute(args.pid_file.as_deref())?
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "pid"));
+    if args.change.dry_run {
+        configure(ctx, args, lease_file)?;
+        let what = format!("start (serving {} on {})", args.range, args.bridge);
+        let plan = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said("", what);
+        ctx.report(&[plan], true);
+        return Ok(());
+    }
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
+    let record = Record {
+        bridge: args.bridge.to_string(),
+        netns: ctx.netns.clone(),
+        netns_id: netns::current_id()?,
+        pid: 0,
+        pid_file: pid_path.clone(),
+        lease_file: lease_file.clone(),
+        log_file: absolute(args.log_file.as_deref())?,
+        range: args.range.to_string(),
+    };
     let mut server = match start(ctx, args, lease_file) {
         Ok(server) => server,
         Err(e) => {
@@ -108,22 +114,40 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     };
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
-    if !args.daemon {
-        pid_file.write(nix::unistd::getpid())?;
+    let record = if !args.daemon {
+        let pid = nix::unistd::getpid();
+        pid_file.write(pid)?;
+        let record = Record {
+            pid: pid.as_raw(),
+            ..record
+        };
+        record.write()?;
+        record
     } else if let Some(child) = daemon::detach(args.log_file.is_none())? {
-        if let Err(e) = pid_file.write(child) {
+        let record = Record {
+            pid: child.as_raw(),
+            ..record
+        };
+        if let Err(e) = pid_file.write(child).and_then(|()| record.write()) {
             let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGTERM);
             return Err(e);
         }
         let what = format!("serving {} (pid {child})", args.range);
-        ctx.out.changed(&format!("dhcp {}", args.bridge), &what);
+        let started = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said(what, "");
+        ctx.report(&[started], false);
         return Ok(());
-    }
+    } else {
+        Record {
+            pid: nix::unistd::getpid().as_raw(),
+            ..record
+        }
+    };
     daemon::catch_stop_signals()?;
     server
         .log
         .info(&format!("serving {} on {}", args.range, args.bridge));
-    let result = server.run(&mut ctx.nl);
+    let result = server.run(&mut ctx.s.route);
+    record.remove();
     pid_file.remove();
     result
 }
@@ -169,8 +193,8 @@ fn check_reservations(hosts: &[HostReservation]) -> Result<()> {
 /// Reads what the server needs from the kernel: the bridge, its address in the range's subnet
 /// (the server identifier and default router) and its MTU.
 fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Config> {
-    let bridge = links::require_bridge(&mut ctx.nl, &args.bridge)?;
-    let addrs = links::addresses(&mut ctx.nl, bridge.index)?;
+    let bridge = links::require_bridge(&mut ctx.s.route, args.bridge.as_str())?;
+    let addrs = links::addresses(&mut ctx.s.route, bridge.index)?;
     let subnet = subnet_for(&addrs, args.range, &args.bridge)?;
     for h in &args.hosts {
         if !subnet.contains(h.ip) || h.ip == subnet.ip() {
@@ -255,43 +279,69 @@ fn show_leases(ctx: &mut Ctx, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path) -> Result<()> {
-    let object = format!("dhcp {bridge}");
-    match daemon::stop(pid_path)? {
-        Some(pid) => ctx.out.changed(&object, &format!("stopped (pid {pid})")),
-        None => ctx.out.changed(&object, "not running"),
+fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Result<()> {
+    let event = |what: String| {
+        Event::new("dhcp", bridge.as_str(), Action::Stop, "").said(what.clone(), what)
+    };
+    if dry_run {
+        let what = match daemon::holder(pid_path)? {
+            Some(pid) => format!("stop (pid {pid})"),
+            None => "unchanged (not running)".to_string(),
+        };
+        ctx.report(&[event(what)], true);
+        return Ok(());
     }
+    let what = match daemon::stop(pid_path)? {
+        Some(pid) => format!("stopped (pid {pid})"),
+        None => "not running".to_string(),
+    };
+    ctx.report(&[event(what)], false);
     Ok(())
 }
 
 /// Sets the interface up, obtains a lease, then configures address, MTU and default route.
-fn request(ctx: &mut Ctx, iface: &IfName, timeout: std::time::Duration) -> Result<()> {
-    let link = links::require(&mut ctx.nl, iface)?;
+fn request(
+    ctx: &mut Ctx,
+    iface: &IfName,
+    timeout: std::time::Duration,
+    dry_run: bool,
+) -> Result<()> {
+    let link = links::require(&mut ctx.s.route, iface.as_str())?;
     let mac = link
         .mac
         .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
+    if dry_run {
+        let what = "request a lease, then set its address, default route and MTU";
+        let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
+        ctx.report(&[plan], true);
+        return Ok(());
+    }
     let up = LinkChange {
-        up: true,
+        up: Some(true),
         ..LinkChange::default()
     };
-    ctx.nl.ack(&link::change(link.index, iface.as_str(), up))?;
+    ctx.s
+        .route
+        .ack(&link::change(link.index, iface.as_str(), up))?;
     let got = client::obtain(iface.as_str(), mac, timeout)?;
     let net = IpNetwork::new(got.ip.into(), got.prefix).context("address from server")?;
-    match ctx.nl.ack(&addr::add(link.index, iface.as_str(), net)) {
-        Err(e) if e.errno == libc::EEXIST => {}
+    match ctx.s.route.ack(&addr::add(link.index, iface.as_str(), net)) {
+        Err(e) if e.kind() == ErrorKind::Exists => {}
         other => other?,
     }
     if let Some(mtu) = got.mtu.filter(|&m| u32::from(m) != link.mtu) {
         let change = LinkChange {
-            up: true,
+            up: Some(true),
             mtu: Some(u32::from(mtu)),
             ..LinkChange::default()
         };
-        ctx.nl
+        ctx.s
+            .route
             .ack(&link::change(link.index, iface.as_str(), change))?;
     }
     if let Some(gw) = got.router {
-        ctx.nl
+        ctx.s
+            .route
             .ack(&route::replace_default(link.index, iface.as_str(), gw))?;
     }
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
@@ -300,7 +350,8 @@ fn request(ctx: &mut Ctx, iface: &IfName, timeout: std::time::Duration) -> Resul
         "{net}{router}{mtu} from {} for {}s",
         got.server, got.lease_secs
     );
-    ctx.out.changed(&format!("dhcp {iface}"), &what);
+    let got = Event::new("dhcp", iface.as_str(), Action::Start, "").said(what, "");
+    ctx.report(&[got], false);
     Ok(())
 }
 

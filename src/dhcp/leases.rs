@@ -196,6 +196,16 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
+/// The leases bound at `now`, in address order, from a lease file's records (a later record
+/// for an address replaces an earlier one).
+pub fn active(records: Vec<Lease>, now: u64) -> Vec<Lease> {
+    let mut latest: std::collections::BTreeMap<std::net::Ipv4Addr, Lease> = Default::default();
+    for lease in records {
+        latest.insert(lease.ip, lease);
+    }
+    latest.into_values().filter(|l| l.is_active(now)).collect()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

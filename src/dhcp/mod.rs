@@ -11,6 +11,7 @@ pub mod daemon;
 pub mod exchange;
 pub mod leases;
 pub mod pool;
+pub mod record;
 pub mod server;
 pub mod wire;
 

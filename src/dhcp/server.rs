@@ -20,7 +20,7 @@ use super::wire::{self, NetParams, Reply};
 use super::{daemon, udp_socket};
 use crate::cli::Ipv4Range;
 use crate::msg::link::format_mac;
-use crate::msg::neigh;
+use crate::msg::{Route, neigh};
 use crate::nl::Netlink;
 
 /// Requests read in one pass at most, so a flood cannot hold back the ACKs of the first ones.
@@ -106,7 +106,7 @@ impl Server {
     }
 
     /// Serves until SIGINT/SIGTERM.
-    pub fn run(&mut self, nl: &mut Netlink) -> Result<()> {
+    pub fn run(&mut self, nl: &mut Netlink<Route>) -> Result<()> {
         let mut buf = vec![0u8; 4096];
         let mut held = Vec::new();
         while !daemon::stop_requested() {
@@ -127,7 +127,7 @@ impl Server {
         Ok(())
     }
 
-    fn handle(&mut self, bytes: &[u8], nl: &mut Netlink, held: &mut Vec<Held>) {
+    fn handle(&mut self, bytes: &[u8], nl: &mut Netlink<Route>, held: &mut Vec<Held>) {
         let m = match wire::decode(bytes) {
             Ok(m) => m,
             Err(why) => {
@@ -185,14 +185,14 @@ impl Server {
         }
     }
 
-    fn send(&mut self, nl: &mut Netlink, req: &Message, reply: Reply) {
+    fn send(&mut self, nl: &mut Netlink<Route>, req: &Message, reply: Reply) {
         let msg = wire::reply(req, reply, &self.cfg.params);
         self.deliver(nl, req, &msg, matches!(reply, Reply::Nak(_)));
     }
 
     /// Sends a reply where RFC 2131 4.1 says; a client without an address yet is reached
     /// through a neighbour entry made for it, or by broadcast when that fails.
-    fn deliver(&mut self, nl: &mut Netlink, req: &Message, reply: &Message, is_nak: bool) {
+    fn deliver(&mut self, nl: &mut Netlink<Route>, req: &Message, reply: &Message, is_nak: bool) {
         let mut dest = addressing::destination(req, reply, is_nak);
         if let Destination::Direct { ip, mac } = dest
             && let Err(e) = nl.ack(&neigh::arp_replace(self.cfg.ifindex, ip, mac))
@@ -212,7 +212,7 @@ impl Server {
 
     /// One flush for every lease of this pass, then their ACKs. If the disk refuses, the
     /// ACKs are not sent: the clients will ask again.
-    fn commit(&mut self, nl: &mut Netlink, held: &mut Vec<Held>) {
+    fn commit(&mut self, nl: &mut Netlink<Route>, held: &mut Vec<Held>) {
         if let Err(e) = self.store.commit() {
             self.log.warn(&format!(
                 "cannot write {}: {e}; {} ACKs held back",

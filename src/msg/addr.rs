@@ -6,11 +6,13 @@ use ipnetwork::IpNetwork;
 
 use super::attr::{AttrWriter, Attrs};
 use super::{
-    AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request, ip_from, octets,
+    AF_INET, AF_INET6, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request, Route, ip_from,
+    octets,
 };
 
 // include/uapi/linux/rtnetlink.h
 pub const RTM_NEWADDR: u16 = 20;
+pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
 
 // include/uapi/linux/if_addr.h
@@ -34,7 +36,7 @@ fn ifaddrmsg(family: u8, prefix: u8, index: u32) -> [u8; 8] {
 }
 
 /// Adds an address as `ip addr add CIDR dev NAME` does: IFA_LOCAL and IFA_ADDRESS both set.
-pub fn add(index: u32, name: &str, net: IpNetwork) -> Request {
+pub fn add(index: u32, name: &str, net: IpNetwork) -> Request<Route> {
     let ip = net.ip();
     let mut w = AttrWriter::with_header(&ifaddrmsg(family(&ip), net.prefix(), index));
     w.bytes(IFA_LOCAL, &octets(ip));
@@ -47,8 +49,22 @@ pub fn add(index: u32, name: &str, net: IpNetwork) -> Request {
     )
 }
 
+/// Removes an address as `ip addr del CIDR dev NAME` does.
+pub fn delete(index: u32, name: &str, net: IpNetwork) -> Request<Route> {
+    let ip = net.ip();
+    let mut w = AttrWriter::with_header(&ifaddrmsg(family(&ip), net.prefix(), index));
+    w.bytes(IFA_LOCAL, &octets(ip));
+    w.bytes(IFA_ADDRESS, &octets(ip));
+    Request::new(
+        RTM_DELADDR,
+        NLM_F_ACK,
+        w.finish(),
+        format!("delete address {net} from {name}"),
+    )
+}
+
 /// All addresses of one interface; the kernel filters by index (strict dump checking).
-pub fn dump(index: u32) -> Request {
+pub fn dump(index: u32) -> Request<Route> {
     let w = AttrWriter::with_header(&ifaddrmsg(0, 0, index));
     Request::new(RTM_GETADDR, NLM_F_DUMP, w.finish(), "list addresses")
 }
@@ -88,6 +104,15 @@ mod tests {
         golden::assert_matches(
             &add(4, "br0", net),
             include_str!("../../tests/golden/addr-add.hex"),
+        );
+    }
+
+    #[test]
+    fn delete_matches_iproute2() {
+        let net: IpNetwork = "10.9.0.1/24".parse().unwrap();
+        golden::assert_matches(
+            &delete(4, "br0", net),
+            include_str!("../../tests/golden/addr-del.hex"),
         );
     }
 

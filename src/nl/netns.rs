@@ -19,7 +19,7 @@ use nix::errno::Errno;
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, setns, unshare};
 
-use crate::report::Hinted;
+use crate::error::Hinted;
 
 /// Where named namespaces live, as iproute2 keeps them.
 pub const RUN_DIR: &str = "/run/netns";
@@ -177,4 +177,12 @@ pub fn names(prefix: &str) -> Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// The identity of the network namespace this thread is in: its device and inode, the same
+/// for `-n NAME` and for any path to that namespace.
+pub fn current_id() -> Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let ns = fs::metadata("/proc/thread-self/ns/net").context("read this network namespace")?;
+    Ok(format!("{}-{}", ns.dev(), ns.ino()))
 }

@@ -29,6 +29,11 @@ CASES=(
   "l2tp-tunnel-add-ip|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap ip local 10.1.0.1 remote 10.1.0.2"
   "l2tp-session-add|GENL|ip l2tp add session name l2t1 tunnel_id 10 session_id 30 peer_session_id 40 cookie 0102030405060708 peer_cookie 0a0b0c0d|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
   "route-default|RTM_NEWROUTE|ip route replace default via 10.9.0.1 dev v0 proto dhcp"
+  "addr-del|RTM_DELADDR|ip addr del 10.9.0.1/24 dev br0|ip addr add 10.9.0.1/24 dev br0"
+  "fdb-del|RTM_DELNEIGH|bridge fdb del 00:00:00:00:00:00 dst 10.1.0.2 dev vx0|bridge fdb append 00:00:00:00:00:00 dst 10.1.0.2 dev vx0"
+  "bridge-set-stp|RTM_NEWLINK|ip link set br0 type bridge stp_state 1"
+  "link-set-mac|RTM_NEWLINK|ip link set br0 address 02:00:00:00:00:01"
+  "vxlan-add-placed|RTM_NEWLINK|ip link add vx1 mtu 1450 up master br0 type vxlan id 42 local 10.1.0.1 dstport 4789"
 )
 [ -f extra-cases.sh ] && source extra-cases.sh
 

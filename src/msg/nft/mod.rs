@@ -11,7 +11,7 @@ pub mod rule;
 pub mod table;
 
 use super::attr::{AttrWriter, Attrs};
-use super::{Feature, Request};
+use super::{Feature, Netfilter, Request};
 
 /// What a request to the nf_tables subsystem needs, named in the error when the kernel lacks it.
 pub const NF_TABLES: Feature = Feature {
@@ -71,7 +71,7 @@ fn message(
     flags: u16,
     what: String,
     fill: impl FnOnce(&mut AttrWriter),
-) -> Request {
+) -> Request<Netfilter> {
     let mut w = AttrWriter::with_header(&nfgenmsg(family, 0));
     fill(&mut w);
     Request::new(msg_type(nft_msg), flags, w.finish(), what)
@@ -90,7 +90,7 @@ pub fn parse(body: &[u8]) -> Option<(u8, Attrs<'_>)> {
 #[cfg(test)]
 pub mod golden {
     use super::batch::NFNL_MSG_BATCH_BEGIN;
-    use crate::msg::{NLM_F_ACK, Request, golden};
+    use crate::msg::{NLM_F_ACK, Netfilter, Request, golden};
 
     /// Splits a capture into its messages, sequence number and port id zeroed.
     pub fn messages(capture: &str) -> Vec<Vec<u8>> {
@@ -116,7 +116,7 @@ pub mod golden {
             .collect()
     }
 
-    pub fn assert_batch_matches(reqs: &[Request], capture: &str) {
+    pub fn assert_batch_matches(reqs: &[Request<Netfilter>], capture: &str) {
         let want = messages(capture);
         assert_eq!(reqs.len(), want.len(), "number of messages in the batch");
         for (i, (req, want)) in reqs.iter().zip(&want).enumerate() {

@@ -21,7 +21,7 @@ use super::chain::{self, Base, Chain, NF_ACCEPT, NF_INET_POST_ROUTING};
 use super::expr::{Expr, NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_OIFNAME, NFT_PAYLOAD_NETWORK_HEADER};
 use super::rule::{self, Rule};
 use super::{NFPROTO_IPV4, table};
-use crate::msg::{Feature, Request};
+use crate::msg::{Feature, Netfilter, Request};
 
 pub const FAMILY: u8 = NFPROTO_IPV4;
 pub const TABLE: &str = "l2x";
@@ -170,7 +170,7 @@ fn source_of(exprs: &[Expr]) -> Option<Ipv4Network> {
 /// The batch that makes table ip l2x hold exactly `rules`, in this order, or removes the table
 /// when there are none; refused if the ruleset is no longer at `generation`. The first add
 /// makes sure the delete has a table to delete.
-pub fn rewrite(generation: u32, rules: &[Masquerade]) -> Vec<Request> {
+pub fn rewrite(generation: u32, rules: &[Masquerade]) -> Vec<Request<Netfilter>> {
     let mut changes = vec![table::add(FAMILY, TABLE), table::delete(FAMILY, TABLE)];
     if !rules.is_empty() {
         changes.push(table::add(FAMILY, TABLE));
@@ -184,7 +184,7 @@ pub fn rewrite(generation: u32, rules: &[Masquerade]) -> Vec<Request> {
 }
 
 /// The rules of table ip l2x.
-pub fn dump_rules() -> Request {
+pub fn dump_rules() -> Request<Netfilter> {
     rule::dump(FAMILY, TABLE)
 }
 

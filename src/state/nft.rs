@@ -1,0 +1,48 @@
+//! The nf_tables ruleset as far as l2x cares: the generation it was read at (a change committed
+//! on it is refused if anyone committed since), l2x's own table, and every chain (to spot
+//! another table's chain that drops what the segment routes).
+
+use anyhow::{Result, anyhow};
+
+use crate::msg::nft::batch;
+use crate::msg::nft::chain::{self, Chain};
+use crate::msg::nft::nat::{self, Owned};
+use crate::msg::nft::rule::Rule;
+use crate::nl::Sockets;
+
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    pub generation: u32,
+    pub chains: Vec<Chain>,
+    pub owned: Owned,
+}
+
+/// The generation first, so that what is read after it is at least that new: a commit on it
+/// fails if anything changed after the read began.
+pub fn read(s: &mut Sockets) -> Result<Ruleset> {
+    let generation = generation(s)?;
+    let nf = s.netfilter()?;
+    let chains: Vec<Chain> = nf
+        .dump(&chain::dump())?
+        .iter()
+        .filter_map(|b| Chain::parse(b))
+        .collect();
+    let rules: Vec<Rule> = nf
+        .dump(&nat::dump_rules())?
+        .iter()
+        .filter_map(|b| Rule::parse(b))
+        .collect();
+    let owned = Owned::read(&chains, &rules);
+    Ok(Ruleset {
+        generation,
+        chains,
+        owned,
+    })
+}
+
+pub fn generation(s: &mut Sockets) -> Result<u32> {
+    s.netfilter()?
+        .get(&batch::get_generation())?
+        .and_then(|body| batch::parse_generation(&body))
+        .ok_or_else(|| anyhow!("the kernel did not say the ruleset generation"))
+}
