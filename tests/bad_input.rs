@@ -127,7 +127,10 @@ fn attach_of_a_bridge_to_another_bridge() {
     let ns = Netns::new("bad-nest");
     ns.l2x(&["bridge", "add", "br0"]).ok();
     ns.l2x(&["bridge", "add", "br1"]).ok();
-    ns.l2x(&["attach", "br1", "br0"]).fails(1, "attach br1 br0");
+    ns.l2x(&["attach", "br1", "br0"]).fails(
+        1,
+        "attach br1 br0: br1 is a bridge; a bridge cannot be a port of another bridge here",
+    );
     assert!(ns.link("br1").get("master").is_none());
 }
 
