@@ -117,6 +117,22 @@ mod tests {
     }
 
     #[test]
+    fn addresses_as_the_kernel_reports_them() {
+        let capture = include_str!("../../tests/golden/reply-addr.hex");
+        let addrs: Vec<Addr> = golden::bodies(capture, RTM_NEWADDR)
+            .iter()
+            .filter_map(|b| Addr::parse(b))
+            .collect();
+        let nets: Vec<(String, bool)> = addrs
+            .iter()
+            .map(|a| (a.net.to_string(), a.link_scope))
+            .collect();
+        assert!(addrs.iter().all(|a| a.index == 4));
+        assert!(nets.contains(&("10.9.0.1/24".into(), false)), "{nets:?}");
+        assert!(nets.contains(&("2001:db8::1/64".into(), false)), "{nets:?}");
+    }
+
+    #[test]
     fn parse_reads_back_an_added_address() {
         let net: IpNetwork = "2001:db8::1/64".parse().unwrap();
         let req = add(7, "br0", net);

@@ -187,6 +187,36 @@ mod tests {
     }
 
     #[test]
+    fn gretap_as_the_kernel_reports_it() {
+        let capture = include_str!("../../tests/golden/reply-link-gretap.hex");
+        let gt1 = crate::msg::link::tests::replied(capture, "gt1");
+        assert!(gt1.is_kind("gretap"));
+        let info = parse(&gt1.info_data);
+        assert_eq!(info.local, Some("10.1.0.1".parse().unwrap()));
+        assert_eq!(info.remote, Some("10.1.0.2".parse().unwrap()));
+        assert_eq!(
+            (info.ttl, info.key, info.optional_fields()),
+            (255, Some(42), 1)
+        );
+        // The kernel sized it from the route to the remote: 1500 less GRE with a key.
+        assert_eq!(gt1.mtu, 1458);
+    }
+
+    #[test]
+    fn ip6gretap_as_the_kernel_reports_it() {
+        let capture = include_str!("../../tests/golden/reply-link-ip6gretap.hex");
+        let gt6 = crate::msg::link::tests::replied(capture, "gt6");
+        assert!(gt6.is_kind("ip6gretap"));
+        let info = parse(&gt6.info_data);
+        assert_eq!(info.remote, Some("fd00::2".parse().unwrap()));
+        assert_eq!((info.key, info.optional_fields()), (None, 0));
+        assert!(
+            info.encap_limit,
+            "ip6gretap carries an encapsulation limit by default"
+        );
+    }
+
+    #[test]
     fn settings_are_read_back() {
         let req = create_plain(&spec("10.1.0.1", "10.1.0.2", Some(7)));
         let info = parse(&Link::parse(&req.body).unwrap().info_data);

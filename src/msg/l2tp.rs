@@ -316,6 +316,48 @@ mod tests {
         );
     }
 
+    /// The l2tp replies of a capture: every message but NLMSG_ERROR and NLMSG_DONE (the
+    /// family's message type differs per boot).
+    fn replies(capture: &str) -> Vec<Vec<u8>> {
+        golden::messages(capture)
+            .into_iter()
+            .filter(|m| !matches!(u16::from_ne_bytes([m[4], m[5]]), 2 | 3))
+            .map(|m| m[16..].to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn a_tunnel_as_the_kernel_reports_it() {
+        let got = replies(include_str!("../../tests/golden/reply-l2tp-tunnel.hex"));
+        let tunnels: Vec<TunnelSpec> = got.iter().filter_map(|b| parse_tunnel(b)).collect();
+        assert_eq!(
+            tunnels,
+            [tunnel(Encap::Udp {
+                sport: 1701,
+                dport: 1702
+            })]
+        );
+    }
+
+    #[test]
+    fn a_session_as_the_kernel_reports_it() {
+        let got = replies(include_str!("../../tests/golden/reply-l2tp-session.hex"));
+        let sessions: Vec<SessionSpec> = got.iter().filter_map(|b| parse_session(b)).collect();
+        assert_eq!(
+            sessions,
+            [SessionSpec {
+                name: "l2t1".into(),
+                tunnel_id: 10,
+                peer_tunnel_id: 20,
+                session_id: 30,
+                peer_session_id: 40,
+                cookie: Some(vec![1, 2, 3, 4, 5, 6, 7, 8]),
+                peer_cookie: Some(vec![0x0a, 0x0b, 0x0c, 0x0d]),
+                l2spec: L2TP_L2SPECTYPE_DEFAULT,
+            }]
+        );
+    }
+
     #[test]
     fn tunnel_and_session_are_read_back() {
         let t = tunnel(Encap::Udp {

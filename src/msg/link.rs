@@ -290,7 +290,7 @@ pub fn format_mac(mac: &[u8; 6]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::msg::golden;
 
@@ -355,6 +355,39 @@ mod tests {
             &delete(4, "br0"),
             include_str!("../../tests/golden/link-del.hex"),
         );
+    }
+
+    /// The link `name` among a captured reply's (`ip link show dev X` also looks up the
+    /// links it names: master, peer).
+    pub fn replied(capture: &str, name: &str) -> Link {
+        golden::bodies(capture, RTM_NEWLINK)
+            .iter()
+            .map(|b| Link::parse(b).expect("every reply parses"))
+            .find(|l| l.name == name)
+            .unwrap_or_else(|| panic!("no {name} in the capture"))
+    }
+
+    #[test]
+    fn a_bridge_as_the_kernel_reports_it() {
+        let br0 = replied(
+            include_str!("../../tests/golden/reply-link-bridge.hex"),
+            "br0",
+        );
+        assert_eq!((br0.index, br0.name.as_str(), br0.mtu), (4, "br0", 1500));
+        assert!(br0.up && br0.is_kind("bridge"));
+        assert!(br0.mac.is_some() && br0.master.is_none());
+        assert!(!crate::msg::bridge::stp_enabled(&br0.info_data));
+    }
+
+    #[test]
+    fn an_isolated_port_as_the_kernel_reports_it() {
+        let v0 = replied(include_str!("../../tests/golden/reply-link-port.hex"), "v0");
+        assert_eq!((v0.index, v0.master), (3, Some(4)));
+        assert_eq!(v0.link, Some(2), "its veth peer");
+        assert!(v0.is_kind("veth"));
+        assert_eq!(v0.slave_kind.as_deref(), Some("bridge"));
+        let port = crate::msg::bridge_port::parse(&v0.slave_data);
+        assert!(port.isolated);
     }
 
     #[test]

@@ -113,6 +113,17 @@ mod tests {
     }
 
     #[test]
+    fn flood_entries_as_the_kernel_reports_them() {
+        let capture = include_str!("../../tests/golden/reply-fdb.hex");
+        let remotes: Vec<IpAddr> = golden::bodies(capture, RTM_NEWNEIGH)
+            .iter()
+            .filter_map(|b| parse_flood_remote(b))
+            .collect();
+        let want: Vec<IpAddr> = ["10.1.0.2", "10.1.0.3"].map(|r| r.parse().unwrap()).into();
+        assert_eq!(remotes, want);
+    }
+
+    #[test]
     fn flood_remote_is_read_back() {
         let req = fdb_append_flood(5, "vx0", "10.1.0.2".parse().unwrap());
         assert_eq!(

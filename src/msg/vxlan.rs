@@ -102,6 +102,23 @@ mod tests {
     }
 
     #[test]
+    fn a_vxlan_device_as_the_kernel_reports_it() {
+        let vx0 = crate::msg::link::tests::replied(
+            include_str!("../../tests/golden/reply-link-vxlan.hex"),
+            "vx0",
+        );
+        assert_eq!((vx0.index, vx0.name.as_str()), (5, "vx0"));
+        assert_eq!(
+            parse(&vx0.info_data),
+            VxlanInfo {
+                vni: 42,
+                local: Some("10.1.0.1".parse().unwrap()),
+                dport: 4789
+            }
+        );
+    }
+
+    #[test]
     fn settings_are_read_back() {
         let info = parse(
             &Link::parse(&create(&spec(), Placement::default()).body)

@@ -415,3 +415,195 @@ fn other_kind(have: &Have, want: TunnelKind) -> anyhow::Error {
         want.name()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msg::gretap::GretapSpec;
+    use crate::msg::vxlan::VxlanSpec;
+
+    fn vxlan(remotes: &[&str]) -> Tunnel {
+        let spec = VxlanSpec {
+            name: "vx0".into(),
+            vni: 42,
+            local: "192.0.2.1".parse().unwrap(),
+            dport: 4789,
+        };
+        let remotes: Vec<IpAddr> = remotes.iter().map(|r| r.parse().unwrap()).collect();
+        Tunnel {
+            device: Box::new(Vxlan::new(spec, &remotes).unwrap()),
+            mtu: None,
+            bridge: Some("br0".into()),
+            isolated: true,
+        }
+    }
+
+    fn bridge() -> Link {
+        Link {
+            index: 4,
+            name: "br0".into(),
+            kind: Some("bridge".into()),
+            mtu: 1500,
+            up: true,
+            ..Link::default()
+        }
+    }
+
+    /// vx0 as the kernel would report it: a port of br0, isolated, flooding to `remotes`.
+    fn existing(remotes: &[&str]) -> Have {
+        let mut isolated = crate::msg::attr::AttrWriter::default();
+        isolated.u8(crate::msg::bridge_port::IFLA_BRPORT_ISOLATED, 1);
+        let link = Link {
+            index: 7,
+            name: "vx0".into(),
+            kind: Some("vxlan".into()),
+            mtu: 1450,
+            up: true,
+            master: Some(4),
+            slave_kind: Some("bridge".into()),
+            slave_data: isolated.finish(),
+            ..Link::default()
+        };
+        let remotes = remotes.iter().map(|r| r.parse().unwrap()).collect();
+        Have {
+            name: "vx0".into(),
+            kind: "vxlan".into(),
+            local: Some("192.0.2.1".parse().unwrap()),
+            remotes,
+            key: None,
+            ttl: None,
+            vni: Some(42),
+            dport: Some(4789),
+            l2tp: None,
+            mtu: 1450,
+            up: true,
+            state: "up".into(),
+            bridge: Some("br0".into()),
+            isolated: true,
+            link,
+        }
+    }
+
+    fn state(tunnel: Option<Have>) -> TunnelState {
+        TunnelState {
+            tunnel,
+            bridge: Some(bridge()),
+            path_mtu: Some(1500),
+            ..TunnelState::default()
+        }
+    }
+
+    fn ops(plan: &Plan) -> Vec<String> {
+        plan.changes
+            .iter()
+            .flat_map(|c| c.steps.iter().map(|s| s.op.what()))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_tunnel_is_made_placed_then_isolated() {
+        let plan = vxlan(&["192.0.2.2"])
+            .plan(&state(None), Mode::Refuse)
+            .unwrap();
+        assert_eq!(
+            ops(&plan),
+            [
+                "create vx0",
+                "add remote 192.0.2.2 to vx0",
+                "set isolated on on vx0"
+            ]
+        );
+        let Op::NewLink { place, .. } = &plan.changes[0].steps[0].op else {
+            panic!()
+        };
+        assert_eq!(
+            place,
+            &Place {
+                mtu: Some(1450),
+                up: true,
+                master: Some("br0".into())
+            }
+        );
+    }
+
+    #[test]
+    fn the_same_tunnel_is_unchanged() {
+        let plan = vxlan(&["192.0.2.2"])
+            .plan(&state(Some(existing(&["192.0.2.2"]))), Mode::Refuse)
+            .unwrap();
+        assert!(plan.is_noop());
+    }
+
+    #[test]
+    fn other_remotes_are_refused_or_converged_one_by_one() {
+        let want = vxlan(&["192.0.2.2", "192.0.2.3"]);
+        let have = state(Some(existing(&["192.0.2.2", "192.0.2.9"])));
+        let err = want.plan(&have, Mode::Refuse).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vx0 exists with other settings: remote 192.0.2.3 missing, remote 192.0.2.9 not asked for"
+        );
+        let plan = want.plan(&have, Mode::Converge).unwrap();
+        assert_eq!(
+            ops(&plan),
+            [
+                "add remote 192.0.2.3 to vx0",
+                "delete remote 192.0.2.9 from vx0"
+            ]
+        );
+        assert_eq!(plan.changes[0].event.action, Action::Change);
+    }
+
+    #[test]
+    fn what_cannot_change_in_place_is_made_anew_when_converging() {
+        let mut have = existing(&["192.0.2.2"]);
+        have.vni = Some(7);
+        let plan = vxlan(&["192.0.2.2"])
+            .plan(&state(Some(have)), Mode::Converge)
+            .unwrap();
+        assert_eq!(plan.changes[0].event.action, Action::Replace);
+        assert_eq!(
+            ops(&plan),
+            [
+                "delete vx0",
+                "create vx0",
+                "add remote 192.0.2.2 to vx0",
+                "set isolated on on vx0"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tunnel_of_another_kind_is_never_replaced() {
+        let gre = Tunnel {
+            device: Box::new(
+                Gretap::new(GretapSpec {
+                    name: "vx0".into(),
+                    local: "192.0.2.1".parse().unwrap(),
+                    remote: "192.0.2.2".parse().unwrap(),
+                    ttl: 255,
+                    key: None,
+                })
+                .unwrap(),
+            ),
+            mtu: None,
+            bridge: None,
+            isolated: false,
+        };
+        let err = gre
+            .plan(&state(Some(existing(&["192.0.2.2"]))), Mode::Converge)
+            .unwrap_err();
+        assert!(err.to_string().contains("not a gretap tunnel"), "{err}");
+    }
+
+    #[test]
+    fn overheads_follow_each_kind() {
+        let v = vxlan(&["192.0.2.2"]);
+        assert_eq!(v.device.overhead(), 50);
+        let ip = |s: &str| s.parse().unwrap();
+        let l2tp = TunnelKind::L2tp.lab(1, 2, "l0", ip("192.0.2.1"), ip("192.0.2.2"));
+        assert_eq!(l2tp.overhead(), 54);
+        let gre = TunnelKind::Gretap.lab(1, 2, "g0", ip("2001:db8::1"), ip("2001:db8::2"));
+        assert_eq!(gre.overhead(), 66);
+    }
+}

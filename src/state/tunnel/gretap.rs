@@ -13,6 +13,10 @@ use crate::state::probe::{self, PROBE, Probe};
 pub struct Gretap;
 
 impl Kind for Gretap {
+    fn names(&self) -> &'static [&'static str] {
+        &[GRETAP.name, IP6GRETAP.name]
+    }
+
     fn claims(&self, link: &Link, _: Option<&L2tp>) -> bool {
         link.is_kind(GRETAP.name) || link.is_kind(IP6GRETAP.name)
     }

@@ -17,6 +17,10 @@ use crate::state::probe::{PROBE, Probe};
 pub struct L2tpKind;
 
 impl Kind for L2tpKind {
+    fn names(&self) -> &'static [&'static str] {
+        &["l2tp"]
+    }
+
     fn claims(&self, link: &Link, l2tp: Option<&L2tp>) -> bool {
         link.kind.is_none() && l2tp.is_some_and(|l| l.session(&link.name).is_some())
     }

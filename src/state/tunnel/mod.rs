@@ -46,9 +46,6 @@ pub struct Tunnel {
     pub isolated: bool,
     #[serde(skip)]
     pub link: Link,
-    /// Which of KINDS this is.
-    #[serde(skip)]
-    def: usize,
 }
 
 /// An L2TP session interface's tunnel and session.
@@ -72,6 +69,8 @@ pub struct L2tpSession {
 
 /// A kind of tunnel, as the kernel shows it.
 trait Kind: Sync {
+    /// The kind names its tunnels are reported with (`kind` in `Tunnel`).
+    fn names(&self) -> &'static [&'static str];
     /// Whether `link` is a device of this kind.
     fn claims(&self, link: &Link, l2tp: Option<&L2tp>) -> bool;
     /// Fills in the kind's own fields of a tunnel this kind claimed.
@@ -90,8 +89,8 @@ pub fn probes() -> Vec<Probe> {
 
 const KINDS: [&dyn Kind; 3] = [&gretap::Gretap, &l2tp::L2tpKind, &vxlan::Vxlan];
 
-fn kind_of(link: &Link, l2tp: Option<&L2tp>) -> Option<usize> {
-    KINDS.iter().position(|k| k.claims(link, l2tp))
+fn kind_of(link: &Link, l2tp: Option<&L2tp>) -> Option<&'static dyn Kind> {
+    KINDS.into_iter().find(|k| k.claims(link, l2tp))
 }
 
 /// Whether some link may be an L2TP session's: only then are the L2TP dumps worth asking for.
@@ -107,7 +106,7 @@ pub fn read(
     bridge: Option<&Link>,
     l2tp: Option<&L2tp>,
 ) -> Result<Option<Tunnel>> {
-    let Some(def) = kind_of(link, l2tp) else {
+    let Some(kind) = kind_of(link, l2tp) else {
         return Ok(None);
     };
     let mut t = Tunnel {
@@ -126,9 +125,8 @@ pub fn read(
         bridge: bridge.map(|b| b.name.clone()),
         isolated: bridge.is_some() && bridge_port::parse(&link.slave_data).isolated,
         link: link.clone(),
-        def,
     };
-    KINDS[def].read(s, &mut t, l2tp)?;
+    kind.read(s, &mut t, l2tp)?;
     Ok(Some(t))
 }
 
@@ -167,7 +165,10 @@ pub fn all(s: &mut Sockets, links: &[Link], l2tp: Option<&L2tp>) -> Result<Vec<T
 impl Tunnel {
     /// The bytes its encapsulation adds over an IPv4 or IPv6 underlay.
     pub fn overhead(&self, ipv6: bool) -> u32 {
-        KINDS[self.def].overhead(self, ipv6)
+        KINDS
+            .into_iter()
+            .find(|k| k.names().contains(&self.kind.as_str()))
+            .map_or(0, |k| k.overhead(self, ipv6))
     }
 }
 

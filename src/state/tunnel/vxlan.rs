@@ -12,6 +12,10 @@ use crate::state::probe::{self, PROBE, Probe};
 pub struct Vxlan;
 
 impl Kind for Vxlan {
+    fn names(&self) -> &'static [&'static str] {
+        &[vxlan::VXLAN.name]
+    }
+
     fn claims(&self, link: &Link, _: Option<&L2tp>) -> bool {
         link.is_kind(vxlan::VXLAN.name)
     }
