@@ -433,6 +433,10 @@ requests that arrive together share one flush. The file is append-only and is co
 grows well past the leases it holds; a truncated or damaged tail (after a crash) is skipped with \
 a warning.
 
+A running server keeps a record of its bridge, namespace, pid and files in /run/l2x/servers, \
+so `dhcp leases`, `dhcp stop`, `show` and `doctor` find it whatever --pid-file and --lease-file \
+it was started with.
+
 Exit status 2 for a malformed range or reservation. A range or reservation outside the subnets \
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
@@ -461,7 +465,9 @@ null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}}], \"failed\" (pings th
 
 Exit status 1 when any ping fails. Safe to re-run: what exists is left as it is and checked \
 again. A lab built with another --tunnel or --hosts must be taken down first. Nothing outside \
-the l2x-lab-* namespaces is changed (the lab's files are under /run/l2x/lab).";
+the lab's namespaces is changed (the lab's files are under /run/l2x/lab). With --prefix NAME \
+the namespaces are NAME-wan, NAME-host1, ... and the files under /run/l2x/lab-NAME, so a lab can \
+be built beside another. --dry-run prints every step and runs none.";
 
 const LAB_STATUS_JSON: &str = "\
 JSON (-j): {\"tunnel\" (or null), \"hosts\" (or null), \"dhcp\" ({\"pid\", \"running\"} or null), \
@@ -473,8 +479,9 @@ over UDP and over IP, vxlan, nf_tables and masquerade, each probed by making a t
 or table in a temporary network namespace that vanishes with it; IPv4 forwarding; br_netfilter \
 and forward-hook chains whose policy drops (Docker's FORWARD); for every bridge, ports whose MTU \
 differs and tunnels smaller than the other ports; every tunnel's MTU against its underlay's; \
-DHCP servers of the pid files under /run/l2x. With -n NETNS everything but the kernel probes \
-looks at that namespace.
+the DHCP servers started in this namespace (found by their runtime records under \
+/run/l2x/servers, whatever their --pid-file and --lease-file). With -n NETNS everything but the \
+kernel probes looks at that namespace only.
 
 Each row is ok, warn (works, but something may bite) or fail (l2x cannot work as asked), with a \
 hint. Exit status 1 when any check fails. JSON (-j): {\"checks\": [{\"check\", \"status\" (\"ok\", \
@@ -518,10 +525,12 @@ state: \"forwarding\", ...), \"isolated\" (bool)}])}.";
 const TUNNEL_JSON: &str = "\
 JSON (-j): {\"tunnels\": [TUNNEL...]} where TUNNEL is {\"name\", \"kind\" (\"gretap\", \
 \"ip6gretap\", \"l2tp\", \"vxlan\"), \"local\", \"remotes\" ([address...]), \"key\" (gretap, or \
-null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or null), \"l2tp\" (null, or \
-{\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"encap\" (\"udp\" or \
-\"ip\"), \"sport\"}), \"mtu\", \"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" \
-(bool)}.";
+null), \"ttl\" (gretap, or null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or \
+null), \"l2tp\" (null, or {\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \
+\"encap\" (\"udp\" or \"ip\"), \"sport\", \"dport\", \"local\", \"remote\", \"cookie\" and \
+\"peer_cookie\" (hex, or null), \"l2spec\" (1: the default 4-byte sublayer, 0: none)}), \"mtu\", \
+\"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" (bool)}. `tunnel show NAME` looks \
+that one link up.";
 
 const NAT_MASQ: &str = "\
 Adds the rule `ip saddr CIDR ip daddr != CIDR [oifname IFACE] masquerade` to chain postrouting \
@@ -559,5 +568,6 @@ JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forwar
 const SHOW_JSON: &str = "\
 JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
 section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
-l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running with their default pid file, each \
-{\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";
+l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running in this namespace, found by their \
+runtime records under /run/l2x/servers, each {\"bridge\", \"pid\", \"leases\" (active leases in \
+its lease file)}.";
