@@ -27,15 +27,22 @@ fn path() -> Result<PathBuf> {
 /// whom the kernel will refuse anyway) there is nothing to hold and None comes back.
 pub fn acquire() -> Result<Option<NamespaceLock>> {
     let path = path()?;
-    if let Err(e) = fs::create_dir_all(LOCK_DIR) {
-        return denied_or(e, "create", LOCK_DIR);
-    }
-    let file = match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-    {
+    let open = || {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+    };
+    // The directory is there but on a machine's first change: make it only then.
+    let opened = match open() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir_all(LOCK_DIR) {
+            Ok(()) => open(),
+            Err(e) => return denied_or(e, "create", LOCK_DIR),
+        },
+        other => other,
+    };
+    let file = match opened {
         Ok(f) => f,
         Err(e) => return denied_or(e, "open", &path.display().to_string()),
     };

@@ -36,12 +36,19 @@ pub fn execute(s: &mut Sockets, plan: Plan) -> Result<Vec<Event>, Failure> {
         known: plan.known,
         mtus: HashMap::new(),
         undo: Vec::new(),
+        echo: true,
     };
     let mut done = Vec::new();
     let mut failed = Vec::new();
+    let total: usize = plan.changes.iter().map(|c| c.steps.len()).sum();
+    let mut ran = 0;
     for change in plan.changes {
         let mut errors = Vec::new();
         for step in &change.steps {
+            ran += 1;
+            // A new link's index (and MTU) are echoed back only when something after it needs
+            // them: the echo costs the kernel a full link message.
+            ex.echo = ran < total || change.event.mtu_of.is_some();
             match (ex.run(&step.op), plan.run) {
                 (Ok(()), _) => ex.undo.extend(step.undo.clone()),
                 (Err(e), Run::KeepGoing) => errors.push(e),
@@ -96,6 +103,8 @@ struct Executor<'a> {
     /// The MTUs of links made here, as the kernel echoed them.
     mtus: HashMap<String, u32>,
     undo: Vec<Op>,
+    /// Whether a new link's create asks for its echo.
+    echo: bool,
 }
 
 impl Executor<'_> {
@@ -153,6 +162,10 @@ impl Executor<'_> {
                     up: place.up,
                     master,
                 };
+                if !self.echo {
+                    self.s.route.ack(&build(at))?;
+                    return Ok(());
+                }
                 let echo = self.s.route.ack_echo(&build(at))?;
                 if let Some(link) = echo.as_deref().and_then(Link::parse) {
                     self.known.insert(name.clone(), link.index);
