@@ -11,10 +11,18 @@ use ipnetwork::{IpNetwork, Ipv4Network};
 
 pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
 
+/// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("L2X_COMMIT"),
+    ")"
+);
+
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
 #[derive(Debug, Parser)]
-#[command(name = "l2x", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "l2x", version = VERSION, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path
     #[arg(short, long, global = true, value_name = "NAME")]
