@@ -1,17 +1,22 @@
 #!/bin/bash
-# Captures the netlink requests iproute2 sends, as golden bytes for the unit tests in src/msg/.
-# Each case runs in a fresh network namespace holding lo (ifindex 1), veth v1 (2) / v0 (3: the
-# kernel registers the peer first), bridge br0 (4) and vxlan vx0 (5), so interface indexes in the
-# captures are the same on every machine.
-# Capture works even where the kernel refuses the request (gretap, l2tp on a kernel without them).
+# Captures, as golden bytes for the unit tests in src/msg/, the netlink requests iproute2 sends
+# and (cases named reply-*) the kernel's replies to iproute2's dumps and lookups, for the
+# parsers. Each case runs in a fresh network namespace holding lo (ifindex 1), veth v1 (2) /
+# v0 (3: the kernel registers the peer first), bridge br0 (4) and vxlan vx0 (5), so interface
+# indexes in the captures are the same on every machine.
+# A request is captured even where the kernel refuses it (gretap, l2tp on a kernel without
+# them); a case whose setup the kernel refuses is skipped, with a word. gretap, ip6gretap and
+# L2TP replies need a kernel with those modules: run this inside the VM (tests/vm/run's guest),
+# e.g. `../shared/vm/in-vm tests/golden/capture.sh reply-l2tp`.
 #
 #   tests/golden/capture.sh            rewrite every .hex file here
-#   tests/golden/capture.sh NAME       rewrite one
+#   tests/golden/capture.sh WORD       rewrite the cases whose name contains WORD
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # name | nlmsg_type to keep (the request itself, not ip's lookups; GENL is the first generic
-# netlink request after the family lookup) | command [| setup run first]
+# netlink request after the family lookup; for a reply, the type strace names) | command
+# [| setup run first, a shell command]
 CASES=(
   "bridge-add|RTM_NEWLINK|ip link add br1 type bridge"
   "link-set-up|RTM_NEWLINK|ip link set br0 up"
@@ -34,6 +39,15 @@ CASES=(
   "bridge-set-stp|RTM_NEWLINK|ip link set br0 type bridge stp_state 1"
   "link-set-mac|RTM_NEWLINK|ip link set br0 address 02:00:00:00:00:01"
   "vxlan-add-placed|RTM_NEWLINK|ip link add vx1 mtu 1450 up master br0 type vxlan id 42 local 10.1.0.1 dstport 4789"
+  "reply-link-bridge|RTM_NEWLINK|ip -d link show dev br0|ip link set br0 up"
+  "reply-link-port|RTM_NEWLINK|ip -d link show dev v0|ip link set v0 master br0 && bridge link set dev v0 isolated on"
+  "reply-link-vxlan|RTM_NEWLINK|ip -d link show dev vx0|"
+  "reply-link-gretap|RTM_NEWLINK|ip -d link show dev gt1|ip link add gt1 type gretap local 10.1.0.1 remote 10.1.0.2 ttl 255 key 42"
+  "reply-link-ip6gretap|RTM_NEWLINK|ip -d link show dev gt6|ip link add gt6 type ip6gretap local fd00::1 remote fd00::2"
+  "reply-addr|RTM_NEWADDR|ip addr show dev br0|ip addr add 10.9.0.1/24 dev br0 && ip addr add 2001:db8::1/64 dev br0 nodad"
+  "reply-fdb|RTM_NEWNEIGH|bridge fdb show dev vx0|bridge fdb append 00:00:00:00:00:00 dst 10.1.0.2 dev vx0 && bridge fdb append 00:00:00:00:00:00 dst 10.1.0.3 dev vx0"
+  "reply-l2tp-tunnel|l2tp|ip l2tp show tunnel|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
+  "reply-l2tp-session|l2tp|ip l2tp show session|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702 && ip l2tp add session name l2t1 tunnel_id 10 session_id 30 peer_session_id 40 cookie 0102030405060708 peer_cookie 0a0b0c0d"
 )
 [ -f extra-cases.sh ] && source extra-cases.sh
 
@@ -48,20 +62,32 @@ capture() {
   ip -n "$ns" addr add 10.1.0.1/24 dev v0
   ip -n "$ns" link set v0 up
   ip -n "$ns" link set v1 up
-  [ -z "$setup" ] || ip netns exec "$ns" $setup
+  if [ -n "$setup" ] && ! ip netns exec "$ns" sh -c "$setup" 2>/dev/null; then
+    echo "skipped $name: this kernel refuses: $setup" >&2
+    return 0
+  fi
   local trace
   trace=$(mktemp)
-  ip netns exec "$ns" strace -f -e trace=sendmsg -e write=all -o "$trace" $cmd >/dev/null 2>&1 || true
+  local call=sendmsg dump=write
+  [[ $name == reply-* ]] && call=recvmsg dump=read
+  ip netns exec "$ns" strace -f -e trace=$call -e $dump=all -o "$trace" $cmd >/dev/null 2>&1 || true
   {
     echo "# $cmd"
+    [ -z "$setup" ] || echo "# after: $setup"
     echo "# captured by tests/golden/capture.sh with $(ip -V | head -1), $(strace -V | head -1), kernel $(uname -r)"
-    # strace prints the decoded call, then a hex dump of each buffer; keep the dump that follows
-    # the first call of the wanted message type.
+    # strace prints each call decoded, then a hex dump of its buffer. A request: the dump after
+    # the first call of the wanted type. Replies: the dumps of every reply holding the type
+    # (not the MSG_PEEK that sizes the buffer).
     local want="nlmsg_type=$type,"
     # strace names the l2tp family once its module is loaded, and prints a number before.
     [ "$type" = GENL ] && want="nlmsg_type=(0x[0-9a-f]+ |l2tp,)"
-    awk -v t="$want" '
-      /sendmsg\(/ { keep = (!done && $0 ~ t); if (keep) done = 1; next }
+    [[ $name == reply-* ]] && want="nlmsg_type=$type"
+    awk -v t="$want" -v call="$call" '
+      $0 ~ call "\\(" {
+        keep = ($0 ~ t && $0 !~ /MSG_PEEK/ && (call == "recvmsg" || !done))
+        if (keep) done = 1
+        next
+      }
       keep && /^ \| [0-9a-f]+  / { line = substr($0, 11, 49); gsub(/  +/, " ", line); print line }' "$trace"
   } > "$name.hex"
   grep -qv '^#' "$name.hex" || {
@@ -74,8 +100,8 @@ capture() {
 
 for c in "${CASES[@]}"; do
   IFS='|' read -r name type cmd setup <<<"$c"
-  if [ $# -eq 0 ] || [ "$1" = "$name" ]; then
+  if [ $# -eq 0 ] || [[ $name == *"$1"* ]]; then
     capture "$name" "$type" "$cmd" "$setup"
-    echo "captured $name"
+    [ -f "$name.hex" ] && echo "captured $name"
   fi
 done
