@@ -10,7 +10,8 @@ use crate::cli::{NatArgs, NatCmd};
 use crate::msg::nft::batch;
 use crate::msg::nft::chain::{self, Chain};
 use crate::msg::nft::family_name;
-use crate::msg::nft::nat::{self, Masquerade, Owned};
+use crate::msg::nft::masquerade::Masquerade;
+use crate::msg::nft::nat::{self, Owned};
 use crate::msg::nft::rule::Rule;
 use crate::nl::Netlink;
 use crate::report::Hinted;
@@ -138,9 +139,11 @@ fn commit(
         let now = read(nf)?;
         let before = masquerades(&now.owned)?;
         let wanted = want(&before)?;
-        let sent = !now.owned.holds_exactly(&wanted);
+        // The table is rewritten whole: its forwards and maps stay as they are.
+        let table = now.owned.with_masquerades(&wanted);
+        let sent = !now.owned.holds_exactly(&table);
         if sent {
-            match nf.batch(&nat::rewrite(generation, &wanted)) {
+            match nf.batch(&nat::rewrite(generation, &table)) {
                 Err(e) if e.errno == libc::ERESTART => continue,
                 result => result?,
             }

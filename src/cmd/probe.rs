@@ -14,7 +14,8 @@ use crate::msg::bridge::{self, BridgeSpec};
 use crate::msg::gretap::{self, GretapSpec};
 use crate::msg::l2tp::{self, Encap, SessionSpec, TunnelSpec};
 use crate::msg::link;
-use crate::msg::nft::nat::{self, Masquerade};
+use crate::msg::nft::masquerade::Masquerade;
+use crate::msg::nft::nat;
 use crate::msg::nft::{NFPROTO_IPV4, batch, table};
 use crate::msg::vxlan::{self, VxlanSpec};
 use crate::msg::{Request, genl};
@@ -186,7 +187,7 @@ fn masquerade() -> Result<()> {
         source: Ipv4Network::new(Ipv4Addr::new(10, 0, 5, 0), 24)?,
         out: None,
     };
-    nf.batch(&nat::rewrite(generation, &[rule]))?;
+    nf.batch(&nat::rewrite(generation, &[rule.into()]))?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub const RT_TABLE_MAIN: u8 = 254;
 pub const RTPROT_DHCP: u8 = 16;
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RTN_UNICAST: u8 = 1;
+pub const RTN_LOCAL: u8 = 2;
 
 /// struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
 fn rtmsg(family: u8, dst_len: u8, table: u8, protocol: u8, scope: u8, kind: u8) -> [u8; 12] {
