@@ -122,9 +122,37 @@ pub mod golden {
             .collect()
     }
 
+    /// Splits a capture into its messages, sequence number and port id zeroed. A capture of
+    /// a request sent with sendto holds the buffer ip sent, zeroes after the message included.
+    pub fn messages(capture: &str) -> Vec<Vec<u8>> {
+        let bytes = parse(capture);
+        let mut rest = &bytes[..];
+        let mut out = Vec::new();
+        while rest.len() >= 16 {
+            let len = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
+            if len < 16 {
+                break;
+            }
+            let mut msg = rest[..len].to_vec();
+            msg[8..16].fill(0);
+            out.push(msg);
+            rest = &rest[((len + 3) & !3).min(rest.len())..];
+        }
+        out
+    }
+
+    /// The bodies (after the netlink header) of the captured messages of one type: a dump's
+    /// replies, for the parsers.
+    pub fn bodies(capture: &str, kind: u16) -> Vec<Vec<u8>> {
+        messages(capture)
+            .into_iter()
+            .filter(|m| u16::from_ne_bytes([m[4], m[5]]) == kind)
+            .map(|m| m[16..].to_vec())
+            .collect()
+    }
+
     pub fn assert_matches(req: &Request, capture: &str) {
-        let mut want = parse(capture);
-        want[8..16].fill(0);
+        let want = messages(capture).swap_remove(0);
         let got = req.to_bytes(0, 0);
         assert_eq!(
             hex(&got),

@@ -98,31 +98,9 @@ pub fn parse(body: &[u8]) -> Option<(u8, Attrs<'_>)> {
 #[cfg(test)]
 pub mod golden {
     use super::batch::NFNL_MSG_BATCH_BEGIN;
+    pub use crate::msg::golden::bodies;
+    use crate::msg::golden::messages;
     use crate::msg::{NLM_F_ACK, Request, golden};
-
-    /// Splits a capture into its messages, sequence number and port id zeroed.
-    pub fn messages(capture: &str) -> Vec<Vec<u8>> {
-        let bytes = golden::parse(capture);
-        let mut rest = &bytes[..];
-        let mut out = Vec::new();
-        while rest.len() >= 16 {
-            let len = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
-            let mut msg = rest[..len].to_vec();
-            msg[8..16].fill(0);
-            out.push(msg);
-            rest = &rest[((len + 3) & !3).min(rest.len())..];
-        }
-        out
-    }
-
-    /// The bodies (after the netlink header) of the captured messages of one type.
-    pub fn bodies(capture: &str, kind: u16) -> Vec<Vec<u8>> {
-        messages(capture)
-            .into_iter()
-            .filter(|m| u16::from_ne_bytes([m[4], m[5]]) == kind)
-            .map(|m| m[16..].to_vec())
-            .collect()
-    }
 
     pub fn assert_batch_matches(reqs: &[Request], capture: &str) {
         let want = messages(capture);
