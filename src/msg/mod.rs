@@ -18,6 +18,9 @@ pub mod nft;
 pub mod route;
 pub mod veth;
 pub mod vxlan;
+// The encrypted segments of `apply` (encrypt = "wireguard"); `l2x key` uses its keys.
+#[cfg_attr(not(test), allow(dead_code))]
+pub mod wireguard;
 
 // include/uapi/linux/netlink.h
 pub const NLM_F_REQUEST: u16 = 0x01;

@@ -31,6 +31,7 @@ CASES=(
   "l2tp-tunnel-add-ip|GENL|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap ip local 10.1.0.1 remote 10.1.0.2"
   "l2tp-session-add|GENL|ip l2tp add session name l2t1 tunnel_id 10 session_id 30 peer_session_id 40 cookie 0102030405060708 peer_cookie 0a0b0c0d|ip l2tp add tunnel tunnel_id 10 peer_tunnel_id 20 encap udp local 10.1.0.1 remote 10.1.0.2 udp_sport 1701 udp_dport 1702"
   "route-default|RTM_NEWROUTE|ip route replace default via 10.9.0.1 dev v0 proto dhcp"
+  "wireguard-add|RTM_NEWLINK|ip link add wg1 type wireguard"
   "addr-add-full|RTM_NEWADDR|ip addr add 10.9.0.5/24 dev br0 label br0:web metric 50 noprefixroute brd + valid_lft 3600 preferred_lft 1800"
   "addr-add-v6|RTM_NEWADDR|ip addr add 2001:db8::5/64 dev br0 nodad valid_lft 3600 preferred_lft 1800"
   "addr-del|RTM_DELADDR|ip addr del 10.9.0.1/24 dev br0|ip addr add 10.9.0.1/24 dev br0"
