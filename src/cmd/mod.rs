@@ -8,6 +8,7 @@ mod diff;
 mod doctor;
 mod forwarding;
 mod generate;
+mod key;
 mod lab;
 mod links;
 mod nat;
@@ -33,8 +34,11 @@ pub struct Ctx {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    if let Command::Generate { dir } = &cli.command {
-        return generate::run(dir);
+    // Neither needs the kernel, nor root.
+    match &cli.command {
+        Command::Generate { dir } => return generate::run(dir),
+        Command::Key(cmd) => return key::run(cmd),
+        _ => {}
     }
     if let Some(ns) = &cli.netns {
         nl::netns::enter(ns)?;
@@ -61,6 +65,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show => show::everything(&mut ctx),
         Command::Lab(cmd) => lab::run(&mut ctx, cmd),
         Command::Doctor => doctor::run(&mut ctx),
-        Command::Generate { .. } => unreachable!("handled before entering the namespace"),
+        Command::Generate { .. } | Command::Key(_) => {
+            unreachable!("handled before entering the namespace")
+        }
     }
 }
