@@ -233,11 +233,7 @@ mod tests {
             },
             addrs: addrs
                 .iter()
-                .map(|a| Addr {
-                    index: 4,
-                    net: a.parse().unwrap(),
-                    link_scope: false,
-                })
+                .map(|a| Addr::new(4, a.parse().unwrap()))
                 .collect(),
         }
     }
