@@ -52,13 +52,8 @@ pub enum Command {
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
-    #[command(after_long_help = CHANGES_JSON)]
-    Detach {
-        /// The bridge port to release
-        iface: IfName,
-        #[command(flatten)]
-        change: DryRun,
-    },
+    #[command(after_long_help = DETACH_HELP)]
+    Detach(DetachArgs),
     /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
     #[command(subcommand)]
     Nat(NatCmd),
@@ -203,7 +198,7 @@ pub struct BridgeAddArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = IDEMPOTENT)]
+#[command(after_long_help = ATTACH_HELP)]
 pub struct AttachArgs {
     /// The interface to attach: a veth end, tap, tunnel or NIC
     pub iface: IfName,
@@ -213,6 +208,22 @@ pub struct AttachArgs {
     /// for a full mesh of tunnels)
     #[arg(long)]
     pub isolated: bool,
+    /// Move IFACE's MAC, addresses and routes to the bridge in the same step (for a NIC that
+    /// carries the host's own address: the host bridge)
+    #[arg(long)]
+    pub move_addresses: bool,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+#[derive(Debug, Args)]
+pub struct DetachArgs {
+    /// The bridge port to release
+    pub iface: IfName,
+    /// Move back to IFACE the addresses and routes `attach --move-addresses` moved to the
+    /// bridge, and give the bridge its own MAC again
+    #[arg(long)]
+    pub move_addresses: bool,
     #[command(flatten)]
     pub change: DryRun,
 }
@@ -532,7 +543,30 @@ JSON (-j): {\"changes\": [{\"object\" (\"bridge\", \"tunnel\", \"port\", \"nat\"
 \"name\", \"action\" (\"create\", \"unchanged\", \"attach\", \"change\", \"replace\", \"add-rule\", \
 \"note\", ...), \"detail\"}]}, and \"dry_run\": true with --dry-run.";
 
-const CHANGES_JSON: &str = "\
+const ATTACH_HELP: &str = "\
+An interface that carries IP addresses (IPv6 link-local ones aside) or routes is refused, exit \
+1, naming them: as a bridge port they would stop working, and over SSH that locks you out. \
+With --move-addresses they move to the bridge in one step: the bridge takes IFACE's MAC (a \
+DHCP server or switch on the LAN keeps recognising the host), then its addresses with their \
+lifetimes, flags and labels, IFACE joins the bridge, every route through IFACE (the default \
+route included, with its metric, table and source) moves to the bridge, and IFACE's addresses \
+go. If any step fails, everything is put back. Addresses a DHCP client holds are moved with a \
+warning: the client must now run on the bridge. What moved is recorded (/run/l2x/moved) for \
+`detach --move-addresses`.
+
+Safe to re-run: when the interface is already a port of the bridge with the same settings, \
+nothing changes and the command says `unchanged`; with other settings it fails (exit 1), names \
+each difference and changes nothing. A command that fails halfway undoes what it made.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const DETACH_HELP: &str = "\
+An interface that is no bridge port is already detached (`unchanged`, exit 0). With \
+--move-addresses the addresses and routes `attach --move-addresses` moved to the bridge move \
+back to IFACE, and the bridge gets its own MAC again; without that record (after a reboot) \
+every address and route of the bridge moves to IFACE, and the bridge keeps IFACE's MAC.
+
 --dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
 \"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
 
