@@ -4,8 +4,11 @@
 //! when it holds them already. Adding or removing a rule is the same for every kind.
 
 use anyhow::{Result, anyhow};
-use ipnetwork::Ipv4Network;
+use ipnetwork::{IpNetwork, Ipv4Network};
 
+use super::bridge::address_step;
+use crate::msg::addr::Addr;
+use crate::msg::nft::map::Map;
 use crate::msg::nft::masquerade::Masquerade;
 use crate::msg::nft::nat::{NatRule, Owned};
 use crate::plan::{Action, Change, Event, Op, Plan, Step};
@@ -79,6 +82,57 @@ pub fn plan_del(rule: &NatRule, now: &Ruleset, forwarding: bool) -> Result<Plan>
         Vec::new(),
     ));
     Ok(plan)
+}
+
+/// The label that marks a public address as one `nat map` added (and `nat del` may remove):
+/// `IFACE:l2x`. A label must start with its interface's name and fit IFNAMSIZ.
+pub fn public_label(iface: &str) -> Option<String> {
+    let label = format!("{iface}:l2x");
+    (label.len() <= 15).then_some(label)
+}
+
+/// A map's public address, added to its `--in` interface as a /32 when no interface has it.
+pub fn public_address(map: &Map, held: bool) -> Result<Option<Change>> {
+    if held {
+        return Ok(None);
+    }
+    let Some(iface) = &map.iface else {
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "no interface has {}, and without --in l2x cannot know which should",
+                map.public
+            ),
+            format!(
+                "give --in IFACE (the interface {} is reached by), or add it yourself and pass --no-addr",
+                map.public
+            ),
+        )));
+    };
+    let mut addr = Addr::new(0, IpNetwork::V4(Ipv4Network::new(map.public, 32)?));
+    addr.label = public_label(iface);
+    let net = addr.net;
+    Ok(Some(Change::new(
+        Event::new("address", format!("{net} on {iface}"), Action::Create, ""),
+        vec![address_step(iface, addr, true)],
+    )))
+}
+
+/// The public address `nat map` added, removed with its map; one l2x did not add stays.
+pub fn public_address_removal(map: &Map, held: Option<(String, Addr)>) -> Option<Change> {
+    let (iface, addr) = held?;
+    let on_its_side = map.iface.as_ref().is_none_or(|i| *i == iface);
+    let ours = on_its_side && addr.label.is_some() && addr.label == public_label(&iface);
+    ours.then(|| {
+        Change::new(
+            Event::new(
+                "address",
+                format!("{} on {iface}", addr.net),
+                Action::Delete,
+                "",
+            ),
+            vec![address_step(&iface, addr, false)],
+        )
+    })
 }
 
 /// The batch that makes the table hold `wanted`, unless it does already; undone by one that
