@@ -11,9 +11,10 @@ use super::Ctx;
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
 use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
-use crate::dhcp::server::{self, Config, Log, Server};
+use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
 use crate::dhcp::{client, daemon, leases};
+use crate::logger::Logger;
 use crate::msg::addr::Addr;
 use crate::msg::link::{self, LinkChange};
 use crate::msg::{addr, route};
@@ -143,9 +144,8 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         }
     };
     daemon::catch_stop_signals()?;
-    server
-        .log
-        .info(&format!("serving {} on {}", args.range, args.bridge));
+    let serving = format!("serving {} on {}", args.range, args.bridge);
+    server.log.info(STATUS, &serving);
     let result = server.run(&mut ctx.s.route);
     record.remove();
     pid_file.remove();
@@ -162,11 +162,7 @@ fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Ser
     let cfg = configure(ctx, args, lease_file)?;
     let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
     let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Log {
-        prefix: format!("dhcp {}", args.bridge),
-        quiet: ctx.out.quiet,
-        verbose: ctx.verbose,
-    };
+    let log = Logger::stderr(format!("dhcp {}", args.bridge), ctx.out.quiet, ctx.verbose);
     if let Some(path) = &args.log_file {
         daemon::log_to(path)?;
     }
@@ -217,7 +213,6 @@ fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result
         bridge: args.bridge.to_string(),
         ifindex: bridge.index,
         subnet,
-        range: args.range,
         params,
         lease_file,
     })
