@@ -7,6 +7,7 @@ use ipnetwork::Ipv4Network;
 
 use crate::cli::Ipv4Range;
 use crate::dhcp::addressing::{Destination, is_host, is_unicast};
+use crate::dhcp::client::{self, Limits, Reply};
 use crate::dhcp::leases;
 use crate::dhcp::pool::Pool;
 use crate::dhcp::respond::{self, params_for};
@@ -63,4 +64,21 @@ pub fn lease_file(data: &[u8]) {
     let back = leases::parse(&text);
     assert!(back.damage.is_empty(), "{:?}", back.damage);
     assert_eq!(back.leases, replay.leases);
+}
+
+/// The client's reply handler: a datagram read on port 68 by a client with xid 0x12345678 and
+/// MAC 02:00:00:00:00:03 is ignored, refused, or a configuration that holds together.
+pub fn dhcp_client(data: &[u8]) {
+    let limits = Limits {
+        max_mtu: Some(9000),
+    };
+    let Some(Ok(Reply::Offer(got) | Reply::Ack(got))) =
+        client::judge(data, 0x1234_5678, &[2, 0, 0, 0, 0, 3], &limits)
+    else {
+        return;
+    };
+    let net = got.network();
+    assert!(is_host(net, got.ip) && got.prefix > 0);
+    assert!(got.router.is_none_or(|r| r != got.ip && is_host(net, r)));
+    assert!(got.mtu.is_none_or(|m| (68..=9000).contains(&m)));
 }

@@ -13,12 +13,11 @@ use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
 use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
-use crate::dhcp::{client, daemon, leases};
+use crate::dhcp::{daemon, leases};
 use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, LinkChange};
-use crate::msg::{addr, route};
-use crate::nl::{ErrorKind, netns};
+use crate::msg::link;
+use crate::nl::netns;
 use crate::plan::{Action, Event};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
@@ -245,12 +244,7 @@ fn subnet_for(addrs: &[Addr], range: Ipv4Range, bridge: &IfName) -> Result<Ipv4N
             ),
         )));
     };
-    let ends = [net.network(), net.broadcast(), net.ip()];
-    if net.prefix() < 31 && ends.iter().any(|&ip| range.contains(ip)) {
-        return Err(anyhow!(
-            "range {range} includes the network, broadcast or the bridge's own address of {net}"
-        ));
-    }
+    crate::dhcp::addressing::check_range(*net, range)?;
     Ok(*net)
 }
 
@@ -294,51 +288,24 @@ fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Resul
     Ok(())
 }
 
-/// Sets the interface up, obtains a lease, then configures address, MTU and default route.
+/// Obtains a lease and configures MTU, address and default route (see `dhcp::request`).
 fn request(
     ctx: &mut Ctx,
     iface: &IfName,
     timeout: std::time::Duration,
     dry_run: bool,
 ) -> Result<()> {
-    let link = links::require(&mut ctx.s.route, iface.as_str())?;
-    let mac = link
-        .mac
-        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
     if dry_run {
+        let link = links::require(&mut ctx.s.route, iface.as_str())?;
+        link.mac
+            .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
         let what = "request a lease, then set its address, default route and MTU";
         let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
         ctx.report(&[plan], true);
         return Ok(());
     }
-    let up = LinkChange {
-        up: Some(true),
-        ..LinkChange::default()
-    };
-    ctx.s
-        .route
-        .ack(&link::change(link.index, iface.as_str(), up))?;
-    let got = client::obtain(iface.as_str(), mac, timeout)?;
-    let net = IpNetwork::new(got.ip.into(), got.prefix).context("address from server")?;
-    match ctx.s.route.ack(&addr::add(link.index, iface.as_str(), net)) {
-        Err(e) if e.kind() == ErrorKind::Exists => {}
-        other => other?,
-    }
-    if let Some(mtu) = got.mtu.filter(|&m| u32::from(m) != link.mtu) {
-        let change = LinkChange {
-            up: Some(true),
-            mtu: Some(u32::from(mtu)),
-            ..LinkChange::default()
-        };
-        ctx.s
-            .route
-            .ack(&link::change(link.index, iface.as_str(), change))?;
-    }
-    if let Some(gw) = got.router {
-        ctx.s
-            .route
-            .ack(&route::replace_default(link.index, iface.as_str(), gw))?;
-    }
+    let got = crate::dhcp::request::run(&mut ctx.s, iface.as_str(), timeout)?;
+    let net = got.network();
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
     let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
     let what = format!(
@@ -383,6 +350,13 @@ mod tests {
         );
         let err = subnet_for(&addrs, range("10.0.5.1-10.0.5.20"), &br).unwrap_err();
         assert!(err.to_string().contains("own address"), "{err}");
+        // /31 and /32: the bridge's own address is never handed out.
+        let p2p = [addr("10.0.7.0/31")];
+        assert!(subnet_for(&p2p, range("10.0.7.1-10.0.7.1"), &br).is_ok());
+        let err = subnet_for(&p2p, range("10.0.7.0-10.0.7.1"), &br).unwrap_err();
+        assert!(err.to_string().contains("own address"), "{err}");
+        let err = subnet_for(&[addr("10.0.8.1/32")], range("10.0.8.1-10.0.8.1"), &br);
+        assert!(err.unwrap_err().to_string().contains("/32"));
         assert!(subnet_for(&[], range("10.0.5.2-10.0.5.3"), &br).is_err());
     }
 

@@ -10,6 +10,8 @@ use std::net::Ipv4Addr;
 use dhcproto::v4::Message;
 use ipnetwork::Ipv4Network;
 
+use crate::cli::Ipv4Range;
+
 use super::pool::Mac;
 
 pub const SERVER_PORT: u16 = 67;
@@ -32,6 +34,29 @@ pub enum Destination {
 pub fn is_host(subnet: Ipv4Network, ip: Ipv4Addr) -> bool {
     subnet.contains(ip)
         && (subnet.prefix() >= 31 || (ip != subnet.network() && ip != subnet.broadcast()))
+}
+
+/// Refuses a range that would hand out the server's own address (`subnet.ip()`) or, in a
+/// subnet with them, its network or broadcast address. A /31 (RFC 3021) leaves one address
+/// for one client; a /32 leaves none, and says so.
+pub fn check_range(subnet: Ipv4Network, range: Ipv4Range) -> anyhow::Result<()> {
+    if subnet.prefix() == 32 {
+        anyhow::bail!(
+            "{subnet} is a /32: the bridge's own address is the only one, none is left to hand \
+             out (a /31 leaves one, a /30 two)"
+        );
+    }
+    if range.contains(subnet.ip()) {
+        anyhow::bail!(
+            "range {range} includes the bridge's own address {}",
+            subnet.ip()
+        );
+    }
+    let edges = [subnet.network(), subnet.broadcast()];
+    if subnet.prefix() < 31 && edges.iter().any(|&ip| range.contains(ip)) {
+        anyhow::bail!("range {range} includes the network or broadcast address of {subnet}");
+    }
+    Ok(())
 }
 
 /// A hardware address a neighbour entry can point at: not multicast (which includes

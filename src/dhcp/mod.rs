@@ -4,7 +4,8 @@
 //! `pool` decides which address a client gets; `exchange` what to answer (RFC 2131 4.3);
 //! `addressing` where the answer goes (4.1); `respond` is the whole path from a datagram to its
 //! answer; `leases` keeps leases on disk, in the file `lease_path` checks; `server` runs the
-//! loop with group commit; `daemon` is the process around it; `client` is `dhcp request`.
+//! loop with group commit; `daemon` is the process around it; `client` is `dhcp request`'s
+//! exchange and `request` what it configures.
 
 pub mod addressing;
 pub mod client;
@@ -14,6 +15,7 @@ pub mod lease_path;
 pub mod leases;
 pub mod pool;
 pub mod record;
+pub mod request;
 pub mod respond;
 pub mod server;
 pub mod wire;

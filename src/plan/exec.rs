@@ -12,7 +12,7 @@ use super::op::{Master, Op, Set};
 use super::{Event, Plan, Run};
 use crate::msg::link::{self, Link, LinkChange, Placement};
 use crate::msg::nft::nat;
-use crate::msg::{addr, bridge, bridge_port, neigh};
+use crate::msg::{addr, bridge, bridge_port, neigh, route};
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
 use crate::state::{links, nft, sysctl};
@@ -231,6 +231,12 @@ impl Executor<'_> {
                     .batch(&nat::rewrite(generation, rules))?;
             }
             Op::Forwarding(on) => set_forwarding(*on)?,
+            Op::DefaultRoute { dev, gateway } => {
+                let index = self.index(dev)?;
+                self.s
+                    .route
+                    .ack(&route::replace_default(index, dev, *gateway))?;
+            }
         }
         Ok(())
     }

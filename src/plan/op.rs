@@ -88,6 +88,11 @@ pub enum Op {
     },
     /// net.ipv4.ip_forward.
     Forwarding(bool),
+    /// `ip route replace default via GATEWAY dev DEV proto dhcp`.
+    DefaultRoute {
+        dev: String,
+        gateway: std::net::Ipv4Addr,
+    },
 }
 
 /// Where a new link goes: its MTU, whether it is up, its bridge by name.
@@ -114,6 +119,9 @@ impl Op {
             Op::Genl { what, .. } => what.clone(),
             Op::NatRules { rules, .. } => format!("rewrite table ip l2x ({} rules)", rules.len()),
             Op::Forwarding(on) => format!("set net.ipv4.ip_forward to {}", u8::from(*on)),
+            Op::DefaultRoute { dev, gateway } => {
+                format!("set default route via {gateway} on {dev}")
+            }
         }
     }
 }
