@@ -417,6 +417,10 @@ pub struct DhcpServeArgs {
     /// Append the log here instead of stderr (with --daemon, the log is otherwise discarded)
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Let other DHCP servers on the segment answer BRIDGE's clients too: without it, their
+    /// replies entering BRIDGE by a port are dropped (table bridge l2x)
+    #[arg(long)]
+    pub allow_other_servers: bool,
     #[command(flatten)]
     pub change: DryRun,
 }

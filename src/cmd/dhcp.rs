@@ -13,7 +13,7 @@ use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
 use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
-use crate::dhcp::{daemon, leases};
+use crate::dhcp::{daemon, guard, leases};
 use crate::logger::Logger;
 use crate::msg::addr::Addr;
 use crate::msg::link;
@@ -112,6 +112,13 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
             return Err(e);
         }
     };
+    let bridge = args.bridge.as_str();
+    let guarded = guard::at_start(
+        &mut ctx.s,
+        bridge,
+        args.allow_other_servers,
+        &mut server.log,
+    );
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
     let record = if !args.daemon {
@@ -146,6 +153,9 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     let serving = format!("serving {} on {}", args.range, args.bridge);
     server.log.info(STATUS, &serving);
     let result = server.run(&mut ctx.s.route);
+    if guarded {
+        let _ = guard::remove(&mut ctx.s, bridge);
+    }
     record.remove();
     pid_file.remove();
     result

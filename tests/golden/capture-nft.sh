@@ -17,6 +17,15 @@ add chain ip l2x postrouting { type nat hook postrouting priority 100; }'
 RULE24='add rule ip l2x postrouting ip saddr 10.0.5.0/24 ip daddr != 10.0.5.0/24 masquerade'
 RULE20='add rule ip l2x postrouting ip saddr 10.0.16.0/20 ip daddr != 10.0.16.0/20 oifname "up0" masquerade'
 
+# The rewrite of table bridge l2x that `dhcp serve` sends: DHCP server replies (BOOTREPLY from
+# port 67) entering a bridge from a port are dropped, but from the ports a bridge allows.
+GUARD='add table bridge l2x
+delete table bridge l2x
+add table bridge l2x
+add chain bridge l2x dhcp-guard { type filter hook prerouting priority -200; }'
+GUARD_BR0='add rule bridge l2x dhcp-guard meta ibrname "br0" udp sport 67 @th,64,8 2 drop'
+GUARD_BR1='add rule bridge l2x dhcp-guard meta ibrname "br1" iifname != "tun1" iifname != "tun2" udp sport 67 @th,64,8 2 drop'
+
 # name | nft script
 CASES=(
   "nft-rewrite-one|$REWRITE
@@ -26,6 +35,11 @@ $RULE24
 $RULE20"
   "nft-remove|add table ip l2x
 delete table ip l2x"
+  "nft-dhcp-guard|$GUARD
+$GUARD_BR0
+$GUARD_BR1"
+  "nft-dhcp-guard-remove|add table bridge l2x
+delete table bridge l2x"
 )
 
 header() {

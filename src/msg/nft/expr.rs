@@ -1,6 +1,6 @@
 //! A rule's expressions: the small virtual-machine instructions nf_tables runs per packet. l2x
-//! writes and reads the few its masquerade rule is made of, all working in register 1: load
-//! (payload, meta), mask (bitwise), compare (cmp), and the masq statement.
+//! writes and reads the few its rules are made of, all working in register 1: load (payload,
+//! meta), mask (bitwise), compare (cmp), and the masq statement and the drop verdict.
 
 use crate::msg::attr::{AttrWriter, Attrs, NLA_F_NESTED};
 
@@ -36,6 +36,35 @@ pub const NFTA_META_DREG: u16 = 1;
 pub const NFTA_META_KEY: u16 = 2;
 pub const NFT_META_OIFNAME: u32 = 7;
 
+pub const NFT_PAYLOAD_TRANSPORT_HEADER: u32 = 2;
+pub const NFT_META_IIFNAME: u32 = 6;
+pub const NFT_META_L4PROTO: u32 = 16;
+/// The name of the bridge whose port a frame came in by (nft's `meta ibrname`).
+pub const NFT_META_BRI_IIFNAME: u32 = 17;
+
+/// The register a verdict is put in, and how it is written.
+pub const NFT_REG_VERDICT: u32 = 0;
+pub const NFTA_IMMEDIATE_DREG: u16 = 1;
+pub const NFTA_IMMEDIATE_DATA: u16 = 2;
+pub const NFTA_DATA_VERDICT: u16 = 2;
+pub const NFTA_VERDICT_CODE: u16 = 1;
+
+// include/uapi/linux/if.h: an interface name is compared over the whole name buffer.
+const IFNAMSIZ: usize = 16;
+
+/// An interface name as a cmp compares it: zero-padded to IFNAMSIZ.
+pub fn ifname(name: &str) -> Vec<u8> {
+    let mut data = name.as_bytes().to_vec();
+    data.resize(IFNAMSIZ.max(data.len()), 0);
+    data
+}
+
+/// The name in a cmp's zero-padded data.
+pub fn ifname_of(data: &[u8]) -> Option<String> {
+    let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    String::from_utf8(data[..end].to_vec()).ok()
+}
+
 /// One expression. Those l2x does not write are kept by name only, to say what they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
@@ -61,6 +90,8 @@ pub enum Expr {
     },
     /// Source NAT to the outgoing interface's address, no options.
     Masq,
+    /// The rule's verdict (NF_DROP, NF_ACCEPT): `immediate reg 0 drop`.
+    Verdict(u32),
     Other(String),
 }
 
@@ -72,6 +103,7 @@ impl Expr {
             Expr::Cmp { .. } => "cmp",
             Expr::Meta { .. } => "meta",
             Expr::Masq => "masq",
+            Expr::Verdict(_) => "immediate",
             Expr::Other(name) => name,
         }
     }
@@ -99,6 +131,16 @@ impl Expr {
             Expr::Meta { key } => {
                 w.be32(NFTA_META_KEY, *key).be32(NFTA_META_DREG, NFT_REG_1);
             }
+            Expr::Verdict(code) => {
+                w.be32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT).nest(
+                    NFTA_IMMEDIATE_DATA | NLA_F_NESTED,
+                    |d| {
+                        d.nest(NFTA_DATA_VERDICT | NLA_F_NESTED, |v| {
+                            v.be32(NFTA_VERDICT_CODE, *code);
+                        });
+                    },
+                );
+            }
             Expr::Masq | Expr::Other(_) => {}
         }
     }
@@ -112,6 +154,7 @@ impl Expr {
             "cmp" => read_cmp(&data),
             "meta" => read_meta(&data),
             "masq" => data.into_iter().next().is_none().then_some(Expr::Masq),
+            "immediate" => read_verdict(&data),
             _ => None,
         };
         parsed.unwrap_or_else(|| Expr::Other(name.to_string()))
@@ -155,6 +198,20 @@ fn read_cmp(d: &Attrs) -> Option<Expr> {
         op: be32(d, NFTA_CMP_OP)?,
         data: read_data_value(d, NFTA_CMP_DATA)?,
     })
+}
+
+/// Only a verdict: an immediate that loads a data register is another expression's business.
+fn read_verdict(d: &Attrs) -> Option<Expr> {
+    if be32(d, NFTA_IMMEDIATE_DREG)? != NFT_REG_VERDICT {
+        return None;
+    }
+    let verdict = d
+        .get(NFTA_IMMEDIATE_DATA)?
+        .nested()
+        .get(NFTA_DATA_VERDICT)?;
+    Some(Expr::Verdict(
+        verdict.nested().get(NFTA_VERDICT_CODE)?.be32()?,
+    ))
 }
 
 fn read_meta(d: &Attrs) -> Option<Expr> {
@@ -228,6 +285,7 @@ mod tests {
                 key: NFT_META_OIFNAME,
             },
             Expr::Masq,
+            Expr::Verdict(0),
         ];
         let mut w = AttrWriter::default();
         write_list(&mut w, &exprs);

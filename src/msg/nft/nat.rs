@@ -18,7 +18,9 @@ use ipnetwork::Ipv4Network;
 
 use super::batch::batch;
 use super::chain::{self, Base, Chain, NF_ACCEPT, NF_INET_POST_ROUTING};
-use super::expr::{Expr, NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_OIFNAME, NFT_PAYLOAD_NETWORK_HEADER};
+use super::expr::{
+    Expr, NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_OIFNAME, NFT_PAYLOAD_NETWORK_HEADER, ifname, ifname_of,
+};
 use super::rule::{self, Rule};
 use super::{NFPROTO_IPV4, table};
 use crate::msg::{Feature, Netfilter, Request};
@@ -32,8 +34,6 @@ pub const PRIORITY: i32 = 100;
 // Offsets in the IPv4 header (RFC 791).
 const IPV4_SADDR: u32 = 12;
 const IPV4_DADDR: u32 = 16;
-// include/uapi/linux/if.h: oifname is compared over the whole name buffer.
-const IFNAMSIZ: usize = 16;
 
 /// What the chain and the rule need beyond nf_tables itself, named when the kernel lacks it.
 const NAT_CHAIN: Feature = Feature {
@@ -79,14 +79,12 @@ impl Masquerade {
         let mut e = prefix_match(IPV4_SADDR, NFT_CMP_EQ, self.source);
         e.extend(prefix_match(IPV4_DADDR, NFT_CMP_NEQ, self.source));
         if let Some(out) = &self.out {
-            let mut name = out.as_bytes().to_vec();
-            name.resize(IFNAMSIZ, 0);
             e.push(Expr::Meta {
                 key: NFT_META_OIFNAME,
             });
             e.push(Expr::Cmp {
                 op: NFT_CMP_EQ,
-                data: name,
+                data: ifname(out),
             });
         }
         e.push(Expr::Masq);
@@ -101,10 +99,7 @@ impl Masquerade {
                     key: NFT_META_OIFNAME,
                 },
                 Expr::Cmp { data, .. },
-            ] => {
-                let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-                Some(String::from_utf8(data[..end].to_vec()).ok()?)
-            }
+            ] => ifname_of(data),
             _ => None,
         });
         let found = Masquerade {
