@@ -172,10 +172,11 @@ fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Ser
     let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
     let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
     let log = Logger::stderr(format!("dhcp {}", args.bridge), ctx.out.quiet, ctx.verbose);
-    if let Some(path) = &args.log_file {
-        daemon::log_to(path)?;
-    }
-    Server::start(cfg, pool, log)
+    let terminal = match &args.log_file {
+        Some(path) => Some(daemon::log_to(path)?),
+        None => None,
+    };
+    Server::start(cfg, pool, log).inspect_err(|_| terminal.map_or((), daemon::Stderr::restore))
 }
 
 /// Two reservations for one MAC or one address are a mistake on the command line.

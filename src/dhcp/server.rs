@@ -183,7 +183,7 @@ impl Server {
                         self.cfg.lease_file.display(),
                         std::mem::take(&mut self.held_back)
                     );
-                    self.log.warn(DISK, &text);
+                    self.log.warn(STATUS, &text);
                 }
                 for out in held.drain(..) {
                     self.deliver(nl, &out);
