@@ -7,20 +7,22 @@ use anyhow::{Context, Result, anyhow};
 use ipnetwork::{IpNetwork, Ipv4Network};
 use serde::Serialize;
 
-use super::Ctx;
+use super::{Ctx, engine};
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
+use crate::dhcp::client::{self, Acquired, Limits};
 use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
 use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
-use crate::dhcp::{daemon, guard, leases};
+use crate::dhcp::{daemon, leases};
 use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link;
+use crate::msg::link::{self, Link, LinkChange};
 use crate::nl::netns;
-use crate::plan::{Action, Event};
+use crate::plan::{Action, Event, exec};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
+use crate::spec;
 use crate::state::{self, links};
 
 pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
@@ -113,12 +115,7 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         }
     };
     let bridge = args.bridge.as_str();
-    let guarded = guard::at_start(
-        &mut ctx.s,
-        bridge,
-        args.allow_other_servers,
-        &mut server.log,
-    );
+    let guarded = guard(ctx, bridge, !args.allow_other_servers, &mut server.log);
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
     let record = if !args.daemon {
@@ -154,11 +151,34 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     server.log.info(STATUS, &serving);
     let result = server.run(&mut ctx.s.route);
     if guarded {
-        let _ = guard::remove(&mut ctx.s, bridge);
+        guard(ctx, bridge, false, &mut server.log);
     }
     record.remove();
     pid_file.remove();
     result
+}
+
+/// Makes table bridge l2x guard `bridge` (or not); true when it does now. A kernel that
+/// cannot (no nft_meta_bridge) leaves a warning in the log, not a server that does not start.
+fn guard(ctx: &mut Ctx, bridge: &str, on: bool, log: &mut Logger) -> bool {
+    let plan = |s: &mut crate::nl::Sockets, _| {
+        Ok(spec::dhcp_guard::plan(bridge, on, &state::nft::guards(s)?))
+    };
+    match engine::change(&mut ctx.s, &ctx.out, false, plan) {
+        Ok(_) => on,
+        Err(e) => {
+            let hint = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::nl::KernelError>()?.hint())
+                .map_or(String::new(), |h| format!(" ({h})"));
+            let text = format!(
+                "cannot keep other DHCP servers off {bridge}: {e:#}{hint}; their replies \
+                 reach its clients"
+            );
+            log.warn(STATUS, &text);
+            false
+        }
+    }
 }
 
 fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
@@ -299,7 +319,50 @@ fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Resul
     Ok(())
 }
 
-/// Obtains a lease and configures MTU, address and default route (see `dhcp::request`).
+/// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
+/// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
+/// down is set down again when that fails or no lease comes.
+fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
+    let link = links::require(&mut ctx.s.route, iface)?;
+    let mac = link
+        .mac
+        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
+    if !link.up {
+        set_up(ctx, &link, true)?;
+    }
+    let limits = Limits {
+        max_mtu: link.max_mtu,
+    };
+    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
+        let have = links::addresses(&mut ctx.s.route, link.index)?;
+        let plan = spec::dhcp_lease::plan(&link, &have, &got);
+        exec::execute(&mut ctx.s, plan).map_err(|f| {
+            let not_undone = f.not_undone.join("; ");
+            match not_undone.is_empty() {
+                true => f.error,
+                false => f.error.context(format!("not undone: {not_undone}")),
+            }
+        })?;
+        Ok(got)
+    });
+    if configured.is_err() && !link.up {
+        let _ = set_up(ctx, &link, false);
+    }
+    configured
+}
+
+fn set_up(ctx: &mut Ctx, link: &Link, up: bool) -> Result<()> {
+    let change = LinkChange {
+        up: Some(up),
+        ..LinkChange::default()
+    };
+    ctx.s
+        .route
+        .ack(&link::change(link.index, &link.name, change))?;
+    Ok(())
+}
+
+/// Obtains a lease and configures MTU, address and default route.
 fn request(
     ctx: &mut Ctx,
     iface: &IfName,
@@ -315,7 +378,7 @@ fn request(
         ctx.report(&[plan], true);
         return Ok(());
     }
-    let got = crate::dhcp::request::run(&mut ctx.s, iface.as_str(), timeout)?;
+    let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
     let net = got.network();
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
     let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));

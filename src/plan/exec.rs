@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 use super::op::{Master, Op, Set};
 use super::{Event, Plan, Run};
 use crate::msg::link::{self, Link, LinkChange, Placement};
-use crate::msg::nft::nat;
+use crate::msg::nft::{dhcp_guard, nat};
 use crate::msg::{addr, bridge, bridge_port, neigh, route};
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
@@ -229,6 +229,15 @@ impl Executor<'_> {
                 self.s
                     .netfilter()?
                     .batch(&nat::rewrite(generation, rules))?;
+            }
+            Op::DhcpGuards { generation, guards } => {
+                let generation = match generation {
+                    Some(g) => *g,
+                    None => nft::generation(self.s)?,
+                };
+                self.s
+                    .netfilter()?
+                    .batch(&dhcp_guard::rewrite(generation, guards))?;
             }
             Op::Forwarding(on) => set_forwarding(*on)?,
             Op::DefaultRoute { dev, gateway } => {

@@ -1,61 +1,16 @@
-//! `dhcp request IFACE` as a change: the interface goes up to ask, and once a checked lease is
-//! in hand its MTU, address and default route are set as one plan of the engine, so a step
-//! that fails undoes those before it. The route comes last, so nothing after it can fail; an
-//! interface that was down and got no lease is set down again.
+//! What `dhcp request` sets once it holds a checked lease: the interface's MTU, then its
+//! address, then the default route, as one plan of the engine, so a step that fails undoes
+//! those before it. The route comes last: nothing after it can fail.
 
-use std::time::Duration;
-
-use anyhow::{Result, anyhow};
 use ipnetwork::IpNetwork;
 
-use super::client::{self, Acquired, Limits};
+use crate::dhcp::client::Acquired;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, Link, LinkChange};
-use crate::nl::Sockets;
-use crate::plan::{Action, Change, Event, Op, Plan, Set, Step, exec};
-use crate::state::links;
-
-/// Asks for a lease on `iface` and configures it; what was obtained, once configured.
-pub fn run(s: &mut Sockets, iface: &str, timeout: Duration) -> Result<Acquired> {
-    let link = links::require(&mut s.route, iface)?;
-    let mac = link
-        .mac
-        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-    if !link.up {
-        set_up(s, &link, true)?;
-    }
-    let limits = Limits {
-        max_mtu: link.max_mtu,
-    };
-    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
-        let have = links::addresses(&mut s.route, link.index)?;
-        let plan = plan(&link, &have, &got);
-        exec::execute(s, plan).map_err(|f| {
-            let mut e = f.error;
-            if !f.not_undone.is_empty() {
-                e = e.context(format!("not undone: {}", f.not_undone.join("; ")));
-            }
-            e
-        })?;
-        Ok(got)
-    });
-    if configured.is_err() && !link.up {
-        let _ = set_up(s, &link, false);
-    }
-    configured
-}
-
-fn set_up(s: &mut Sockets, link: &Link, up: bool) -> Result<()> {
-    let change = LinkChange {
-        up: Some(up),
-        ..LinkChange::default()
-    };
-    s.route.ack(&link::change(link.index, &link.name, change))?;
-    Ok(())
-}
+use crate::msg::link::Link;
+use crate::plan::{Action, Change, Event, Op, Plan, Set, Step};
 
 /// MTU, then address, then default route: each step but the last with what undoes it.
-fn plan(link: &Link, have: &[Addr], got: &Acquired) -> Plan {
+pub fn plan(link: &Link, have: &[Addr], got: &Acquired) -> Plan {
     let dev = link.name.clone();
     let mut steps = Vec::new();
     if let Some(mtu) = got.mtu.map(u32::from).filter(|&m| m != link.mtu) {
