@@ -37,6 +37,9 @@ _l2x() {
             l2x,help)
                 cmd="l2x__subcmd__help"
                 ;;
+            l2x,key)
+                cmd="l2x__subcmd__key"
+                ;;
             l2x,lab)
                 cmd="l2x__subcmd__lab"
                 ;;
@@ -124,6 +127,9 @@ _l2x() {
             l2x__subcmd__help,help)
                 cmd="l2x__subcmd__help__subcmd__help"
                 ;;
+            l2x__subcmd__help,key)
+                cmd="l2x__subcmd__help__subcmd__key"
+                ;;
             l2x__subcmd__help,lab)
                 cmd="l2x__subcmd__help__subcmd__lab"
                 ;;
@@ -157,6 +163,12 @@ _l2x() {
             l2x__subcmd__help__subcmd__dhcp,stop)
                 cmd="l2x__subcmd__help__subcmd__dhcp__subcmd__stop"
                 ;;
+            l2x__subcmd__help__subcmd__key,gen)
+                cmd="l2x__subcmd__help__subcmd__key__subcmd__gen"
+                ;;
+            l2x__subcmd__help__subcmd__key,pub)
+                cmd="l2x__subcmd__help__subcmd__key__subcmd__pub"
+                ;;
             l2x__subcmd__help__subcmd__lab,down)
                 cmd="l2x__subcmd__help__subcmd__lab__subcmd__down"
                 ;;
@@ -189,6 +201,24 @@ _l2x() {
                 ;;
             l2x__subcmd__help__subcmd__tunnel,vxlan)
                 cmd="l2x__subcmd__help__subcmd__tunnel__subcmd__vxlan"
+                ;;
+            l2x__subcmd__key,gen)
+                cmd="l2x__subcmd__key__subcmd__gen"
+                ;;
+            l2x__subcmd__key,help)
+                cmd="l2x__subcmd__key__subcmd__help"
+                ;;
+            l2x__subcmd__key,pub)
+                cmd="l2x__subcmd__key__subcmd__pub"
+                ;;
+            l2x__subcmd__key__subcmd__help,gen)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__gen"
+                ;;
+            l2x__subcmd__key__subcmd__help,help)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            l2x__subcmd__key__subcmd__help,pub)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__pub"
                 ;;
             l2x__subcmd__lab,down)
                 cmd="l2x__subcmd__lab__subcmd__down"
@@ -281,7 +311,7 @@ _l2x() {
 
     case "${cmd}" in
         l2x)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show lab doctor generate help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,7 +829,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help)
-            opts="bridge tunnel attach detach nat dhcp show lab doctor generate help"
+            opts="bridge tunnel attach detach nat dhcp show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,6 +1027,48 @@ _l2x() {
         l2x__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__key)
+            opts="gen pub"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__key__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__key__subcmd__pub)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1211,6 +1283,136 @@ _l2x() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key)
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version gen pub help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__gen)
+            opts="-n -j -q -v -h -V --out --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help)
+            opts="gen pub help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__pub)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__pub)
+            opts="-n -j -q -v -h -V --key-file --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -193,3 +193,42 @@ fn unprivileged_run() {
     assert!(run.stderr.contains("hint: run as root"), "{run:?}");
     assert!(!ns.has_link("br0"));
 }
+
+#[test]
+fn name_with_a_format_the_kernel_would_number() {
+    // The kernel expands `%d` in a new link's name: three runs would make a0, a1, a2.
+    rejects(&["bridge", "add", "a%d"], 2, "cannot contain '%'");
+}
+
+#[test]
+fn cookie_with_a_multibyte_character() {
+    let cmd = "tunnel l2tp l0 --local 192.0.2.1 --remote 192.0.2.2 --tunnel-id 1 --session-id 1";
+    let mut args: Vec<&str> = cmd.split_whitespace().collect();
+    args.extend(["--cookie", "a€aaaa"]);
+    rejects(&args, 2, "is not hex");
+}
+
+#[test]
+fn addresses_no_interface_can_have() {
+    for (addr, needle) in [
+        ("0.0.0.0/0", "not an address an interface can have"),
+        ("224.0.0.1/24", "not an address an interface can have"),
+        ("255.255.255.255/32", "not an address an interface can have"),
+        ("10.0.5.1/0", "covers every address"),
+    ] {
+        rejects(&["bridge", "add", "br1", "--addr", addr], 2, needle);
+    }
+}
+
+#[test]
+fn vxlan_port_zero() {
+    // The kernel would take port 0 as its old default, 8472.
+    let cmd = "tunnel vxlan vx0 --vni 1 --local 192.0.2.1 --remote 192.0.2.2 --dport 0";
+    let args: Vec<&str> = cmd.split_whitespace().collect();
+    rejects(&args, 2, "--dport");
+}
+
+#[test]
+fn attach_of_loopback_says_why() {
+    rejects(&["attach", "lo", "br0"], 1, "lo is the loopback interface");
+}

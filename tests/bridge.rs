@@ -16,15 +16,7 @@ fn bridge_add_creates_an_up_bridge_with_its_address() {
     assert_eq!(link["linkinfo"]["info_kind"], "bridge");
     let flags = link["flags"].as_array().unwrap();
     assert!(flags.iter().any(|f| f == "UP"), "{link}");
-    let addrs = ns.ip_json(&["addr", "show", "dev", "br0"]);
-    let have: Vec<String> = addrs[0]["addr_info"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["scope"] == "global")
-        .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
-        .collect();
-    assert_eq!(have, vec!["10.9.0.1/24", "fd00:9::1/64"]);
+    assert_eq!(ns.global_addresses("br0"), ["10.9.0.1/24", "fd00:9::1/64"]);
 }
 
 #[test]
@@ -226,13 +218,7 @@ fn show_lists_bridges_addresses_and_ports() {
             b["up"],
             ip["flags"].as_array().unwrap().iter().any(|f| f == "UP")
         );
-        let addrs: Vec<String> = ns.ip_json(&["addr", "show", "dev", name])[0]["addr_info"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["scope"] == "global")
-            .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
-            .collect();
+        let addrs = ns.global_addresses(name);
         assert_eq!(b["addresses"], serde_json::json!(addrs), "{name}");
         let ports = ns.ip_json(&["-d", "link", "show", "master", name]);
         let want: Vec<(Value, Value)> = ports

@@ -11,10 +11,18 @@ use ipnetwork::{IpNetwork, Ipv4Network};
 
 pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
 
+/// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("L2X_COMMIT"),
+    ")"
+);
+
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
 #[derive(Debug, Parser)]
-#[command(name = "l2x", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "l2x", version = VERSION, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path
     #[arg(short, long, global = true, value_name = "NAME")]
@@ -66,11 +74,31 @@ pub enum Command {
     /// Check what this kernel can do and what is misconfigured here, one row per check
     #[command(after_long_help = DOCTOR_HELP)]
     Doctor,
+    /// WireGuard keys for encrypted segments: make one, or print a private key's public key
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// Write shell completions and man pages into DIR/completions and DIR/man
     #[command(hide = true)]
     Generate {
         /// The directory to write into (the source tree's root, to refresh the committed files)
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Make a private key: into PATH (mode 0600, never over an existing file) printing its
+    /// public key, or without --out on stdout as `wg genkey` does
+    Gen {
+        /// The key file to create
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Print the public key of a private key, read from PATH or from stdin as `wg pubkey` does
+    Pub {
+        /// The private key file (it must be readable by its owner only)
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
     },
 }
 

@@ -396,11 +396,7 @@ mod tests {
     use super::*;
 
     fn addr(net: &str) -> Addr {
-        Addr {
-            index: 4,
-            net: net.parse().unwrap(),
-            link_scope: false,
-        }
+        Addr::new(4, net.parse().unwrap())
     }
 
     fn range(s: &str) -> Ipv4Range {

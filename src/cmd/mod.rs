@@ -7,6 +7,7 @@ mod dhcp;
 mod doctor;
 mod engine;
 mod generate;
+mod key;
 mod lab;
 mod nat;
 mod show;
@@ -47,8 +48,11 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// Runs a command line with its output going where `out` says: the lab runs its steps so.
 pub fn run_with(cli: Cli, out: Out) -> Result<()> {
-    if let Command::Generate { dir } = &cli.command {
-        return generate::run(dir);
+    // Neither needs the kernel, nor root.
+    match &cli.command {
+        Command::Generate { dir } => return generate::run(dir),
+        Command::Key(cmd) => return key::run(cmd),
+        _ => {}
     }
     if let Some(ns) = &cli.netns {
         nl::netns::enter(ns)?;
@@ -71,6 +75,8 @@ pub fn run_with(cli: Cli, out: Out) -> Result<()> {
         Command::Show => show::everything(&mut ctx),
         Command::Lab(cmd) => lab::run(&mut ctx, cmd),
         Command::Doctor => doctor::run(&mut ctx),
-        Command::Generate { .. } => unreachable!("handled before entering the namespace"),
+        Command::Generate { .. } | Command::Key(_) => {
+            unreachable!("handled before entering the namespace")
+        }
     }
 }

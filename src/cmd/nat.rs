@@ -8,7 +8,7 @@ use super::{Ctx, engine, show};
 use crate::cli::{NatArgs, NatCmd};
 use crate::msg::nft::chain::Chain;
 use crate::msg::nft::family_name;
-use crate::msg::nft::nat::Masquerade;
+use crate::msg::nft::masquerade::Masquerade;
 use crate::plan::Event;
 use crate::spec::nat;
 use crate::state::{links, sysctl};
@@ -34,7 +34,7 @@ fn masq(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
     let mut chains = Vec::new();
     let mut events = engine::change(&mut ctx.s, &ctx.out, dry_run, |s, _| {
         let now = crate::state::nft::read(s)?;
-        let plan = nat::plan_masq(&rule, &now, sysctl::forwarding()?)?;
+        let plan = nat::plan_add(&rule.clone().into(), &now, sysctl::forwarding()?)?;
         chains = now.chains;
         Ok(plan)
     })?;
@@ -53,7 +53,7 @@ fn del(ctx: &mut Ctx, args: &NatArgs) -> Result<()> {
     let dry_run = args.change.dry_run;
     let mut events = engine::change(&mut ctx.s, &ctx.out, dry_run, |s, _| {
         let now = crate::state::nft::read(s)?;
-        nat::plan_del(&rule, &now, sysctl::forwarding()?)
+        nat::plan_del(&rule.clone().into(), &now, sysctl::forwarding()?)
     })?;
     if let Some(note) = normalised(args.source, &rule) {
         events.insert(1, note);

@@ -188,7 +188,9 @@ impl Executor<'_> {
             }
             Op::DelAddr { dev, net } => {
                 let index = self.index(dev)?;
-                self.s.route.ack(&addr::delete(index, dev, *net))?;
+                self.s
+                    .route
+                    .ack(&addr::delete(&addr::Addr::new(index, *net), dev))?;
             }
             Op::AddRemote { dev, remote } => {
                 let index = self.index(dev)?;

@@ -94,4 +94,13 @@ impl Plan {
     pub fn events(&self) -> Vec<Event> {
         self.changes.iter().map(|c| c.event.clone()).collect()
     }
+
+    /// Every step, in words: what the planners' tests compare.
+    #[cfg(test)]
+    pub fn steps(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .flat_map(|c| c.steps.iter().map(|s| s.op.what()))
+            .collect()
+    }
 }

@@ -10,7 +10,7 @@ use ipnetwork::IpNetwork;
 
 use crate::msg::link::Placement;
 use crate::msg::nft::dhcp_guard::Guard;
-use crate::msg::nft::nat::Masquerade;
+use crate::msg::nft::nat::NatRule;
 use crate::msg::{Feature, Generic, Request, Route};
 
 /// Builds a link's create request once its bridge's index is known.
@@ -85,7 +85,7 @@ pub enum Op {
     /// (None: whatever generation is current, for undoing a rewrite just made).
     NatRules {
         generation: Option<u32>,
-        rules: Vec<Masquerade>,
+        rules: Vec<NatRule>,
     },
     /// net.ipv4.ip_forward.
     Forwarding(bool),

@@ -26,6 +26,7 @@ pub fn collect(owned: &Owned, forwarding: bool) -> NatView {
         rules: owned
             .rules
             .iter()
+            .filter_map(|(handle, r)| Some((handle, r.as_masquerade()?)))
             .map(|(handle, m)| RuleView {
                 source: m.source.to_string(),
                 out: m.out.clone(),
@@ -54,21 +55,23 @@ pub fn table(view: &NatView) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::msg::nft::nat::Masquerade;
+    use crate::msg::nft::masquerade::Masquerade;
+    use crate::msg::nft::nat::TABLE;
+    use crate::msg::nft::rule::Rule;
 
     #[test]
     fn rules_keep_their_handles_and_any_interface_is_null() {
-        let owned = Owned {
-            chain_ok: true,
-            rules: vec![(
-                2,
-                Masquerade {
-                    source: "10.0.5.0/24".parse().unwrap(),
-                    out: None,
-                },
-            )],
-            foreign: vec![],
+        let masq = Masquerade {
+            source: "10.0.5.0/24".parse().unwrap(),
+            out: None,
         };
+        let rule = Rule {
+            table: TABLE.into(),
+            chain: "postrouting".into(),
+            handle: 2,
+            exprs: masq.exprs(),
+        };
+        let owned = Owned::read(&[], &[rule]);
         let view = collect(&owned, true);
         assert_eq!(
             serde_json::to_value(&view).unwrap(),

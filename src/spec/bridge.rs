@@ -233,11 +233,7 @@ mod tests {
             },
             addrs: addrs
                 .iter()
-                .map(|a| Addr {
-                    index: 4,
-                    net: a.parse().unwrap(),
-                    link_scope: false,
-                })
+                .map(|a| Addr::new(4, a.parse().unwrap()))
                 .collect(),
         }
     }
@@ -252,17 +248,13 @@ mod tests {
         }
     }
 
-    fn ops(plan: &Plan) -> Vec<String> {
-        plan.changes
-            .iter()
-            .flat_map(|c| c.steps.iter().map(|s| s.op.what()))
-            .collect()
-    }
-
     #[test]
     fn a_new_bridge_is_one_create_and_its_addresses() {
         let plan = spec(&["10.0.5.1/24"]).plan(None, Mode::Refuse).unwrap();
-        assert_eq!(ops(&plan), ["create br0", "add address 10.0.5.1/24 to br0"]);
+        assert_eq!(
+            plan.steps(),
+            ["create br0", "add address 10.0.5.1/24 to br0"]
+        );
         assert_eq!(plan.changes[0].event.done, "created");
     }
 
@@ -303,7 +295,7 @@ mod tests {
         };
         let plan = want.plan(Some(&have), Mode::Converge).unwrap();
         assert_eq!(
-            ops(&plan),
+            plan.steps(),
             [
                 "change br0",
                 "change br0",

@@ -107,11 +107,7 @@ mod tests {
 
     #[test]
     fn what_is_already_so_is_not_done_again_nor_undone() {
-        let have = [Addr {
-            index: 2,
-            net: "10.0.5.100/24".parse().unwrap(),
-            link_scope: false,
-        }];
+        let have = [Addr::new(2, "10.0.5.100/24".parse().unwrap())];
         assert!(plan(&eth0(), &have, &got(Some(1500), None)).is_noop());
     }
 }

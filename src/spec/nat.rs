@@ -1,11 +1,13 @@
-//! Masquerade in table ip l2x, and IPv4 forwarding. The table is rewritten whole in one
-//! nf_tables batch on the ruleset generation it was read at (see `msg::nft::nat`): a plan
-//! names the rules the table must hold afterwards, and nothing when it holds them already.
+//! The rules of table ip l2x (masquerades, port forwards, 1:1 maps), and IPv4 forwarding. The
+//! table is rewritten whole in one nf_tables batch on the ruleset generation it was read at
+//! (see `msg::nft::nat`): a plan names every rule the table must hold afterwards, and nothing
+//! when it holds them already. Adding or removing a rule is the same for every kind.
 
 use anyhow::{Result, anyhow};
 use ipnetwork::Ipv4Network;
 
-use crate::msg::nft::nat::{Masquerade, Owned};
+use crate::msg::nft::masquerade::Masquerade;
+use crate::msg::nft::nat::{NatRule, Owned};
 use crate::plan::{Action, Change, Event, Op, Plan, Step};
 use crate::report::Hinted;
 use crate::state::nft::Ruleset;
@@ -20,17 +22,17 @@ pub fn masquerade(source: Ipv4Network, out: Option<String>) -> Masquerade {
     }
 }
 
-/// `nat masq`: the rule added unless the table holds it, then forwarding on.
-pub fn plan_masq(rule: &Masquerade, now: &Ruleset, forwarding: bool) -> Result<Plan> {
-    let before = masquerades(&now.owned)?;
+/// A rule added unless the table holds it, then forwarding on: what NAT needs to route.
+pub fn plan_add(rule: &NatRule, now: &Ruleset, forwarding: bool) -> Result<Plan> {
+    let before = rules(&now.owned)?;
     let mut wanted = before.clone();
     if !wanted.contains(rule) {
         wanted.push(rule.clone());
     }
-    let name = rule.to_string();
+    let (kind, name) = (rule.kind(), rule.what());
     let event = match (before.contains(rule), now.owned.holds_exactly(&wanted)) {
-        (false, _) => Event::new(OBJECT, name, Action::AddRule, "masquerade")
-            .said("masquerade added", "add masquerade"),
+        (false, _) => Event::new(OBJECT, name, Action::AddRule, kind)
+            .said(format!("{kind} added"), format!("add {kind}")),
         (true, true) => Event::unchanged(OBJECT, name),
         (true, false) => Event::new(OBJECT, name, Action::Change, "table ip l2x repaired")
             .said("unchanged (table ip l2x repaired)", "repair table ip l2x"),
@@ -41,10 +43,10 @@ pub fn plan_masq(rule: &Masquerade, now: &Ruleset, forwarding: bool) -> Result<P
     Ok(plan)
 }
 
-/// `nat del`: the rule removed (the table with its last rule); forwarding stays as it is.
-pub fn plan_del(rule: &Masquerade, now: &Ruleset, forwarding: bool) -> Result<Plan> {
-    let before = masquerades(&now.owned)?;
-    let name = rule.to_string();
+/// A rule removed (the table with its last rule); forwarding stays as it is.
+pub fn plan_del(rule: &NatRule, now: &Ruleset, forwarding: bool) -> Result<Plan> {
+    let before = rules(&now.owned)?;
+    let (kind, name) = (rule.kind(), rule.what());
     let mut plan = Plan::default();
     if !before.contains(rule) {
         plan.push(Change::new(
@@ -54,11 +56,11 @@ pub fn plan_del(rule: &Masquerade, now: &Ruleset, forwarding: bool) -> Result<Pl
         ));
         return Ok(plan);
     }
-    let wanted: Vec<Masquerade> = before.iter().filter(|m| *m != rule).cloned().collect();
+    let wanted: Vec<NatRule> = before.iter().filter(|r| *r != rule).cloned().collect();
     let last = wanted.is_empty();
     plan.push(Change::new(
-        Event::new(OBJECT, name, Action::DeleteRule, "masquerade")
-            .said("masquerade deleted", "delete masquerade"),
+        Event::new(OBJECT, name, Action::DeleteRule, kind)
+            .said(format!("{kind} deleted"), format!("delete {kind}")),
         rewrite(now, &before, wanted),
     ));
     if last {
@@ -81,7 +83,7 @@ pub fn plan_del(rule: &Masquerade, now: &Ruleset, forwarding: bool) -> Result<Pl
 
 /// The batch that makes the table hold `wanted`, unless it does already; undone by one that
 /// puts back what it held.
-fn rewrite(now: &Ruleset, before: &[Masquerade], wanted: Vec<Masquerade>) -> Vec<Step> {
+fn rewrite(now: &Ruleset, before: &[NatRule], wanted: Vec<NatRule>) -> Vec<Step> {
     if now.owned.holds_exactly(&wanted) {
         return Vec::new();
     }
@@ -109,10 +111,10 @@ fn enable_forwarding(on: bool) -> Change {
     )
 }
 
-/// The table's masquerades, unless it holds what l2x did not write: a rewrite would drop that.
-fn masquerades(owned: &Owned) -> Result<Vec<Masquerade>> {
+/// The table's rules, unless it holds what l2x did not write: a rewrite would drop that.
+fn rules(owned: &Owned) -> Result<Vec<NatRule>> {
     if owned.foreign.is_empty() {
-        return Ok(owned.masquerades());
+        return Ok(owned.listed_rules());
     }
     Err(anyhow!(Hinted::new(
         format!(
@@ -127,44 +129,39 @@ fn masquerades(owned: &Owned) -> Result<Vec<Masquerade>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msg::nft::nat;
 
+    /// A ruleset whose table holds `rules`, as the kernel would list them.
     fn ruleset(rules: &[Masquerade]) -> Ruleset {
+        let wanted: Vec<NatRule> = rules.iter().cloned().map(NatRule::from).collect();
         Ruleset {
             generation: 7,
             chains: Vec::new(),
-            owned: Owned {
-                chain_ok: !rules.is_empty(),
-                rules: rules
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .map(|(i, m)| (i as u64 + 2, m))
-                    .collect(),
-                foreign: Vec::new(),
-            },
+            owned: nat::tests::owned_holding(&wanted),
         }
     }
 
-    fn rule(net: &str) -> Masquerade {
-        masquerade(net.parse().unwrap(), None)
+    fn rule(net: &str) -> NatRule {
+        masquerade(net.parse().unwrap(), None).into()
     }
 
     #[test]
     fn host_bits_are_cleared() {
-        assert_eq!(rule("10.0.5.1/24").source.to_string(), "10.0.5.0/24");
+        let m = masquerade("10.0.5.1/24".parse().unwrap(), None);
+        assert_eq!(m.source.to_string(), "10.0.5.0/24");
     }
 
     #[test]
     fn a_rule_the_table_holds_sends_nothing() {
-        let r = rule("10.0.5.0/24");
-        let plan = plan_masq(&r, &ruleset(std::slice::from_ref(&r)), true).unwrap();
-        assert!(plan.is_noop());
+        let r = masquerade("10.0.5.0/24".parse().unwrap(), None);
+        let plan = plan_add(&r.clone().into(), &ruleset(&[r]), true).unwrap();
+        assert!(plan.is_noop(), "{plan:?}");
     }
 
     #[test]
     fn a_new_rule_rewrites_on_the_read_generation_and_undoes_to_what_was() {
-        let old = rule("10.0.6.0/24");
-        let plan = plan_masq(
+        let old = masquerade("10.0.6.0/24".parse().unwrap(), None);
+        let plan = plan_add(
             &rule("10.0.5.0/24"),
             &ruleset(std::slice::from_ref(&old)),
             false,
@@ -178,11 +175,8 @@ mod tests {
         let Some(Op::NatRules { rules: back, .. }) = &step.undo else {
             panic!()
         };
-        assert_eq!(back, &[old]);
-        assert_eq!(
-            plan.changes[1].steps[0].op.what(),
-            "set net.ipv4.ip_forward to 1"
-        );
+        assert_eq!(back, &[NatRule::from(old)]);
+        assert_eq!(plan.steps()[1], "set net.ipv4.ip_forward to 1");
     }
 
     #[test]

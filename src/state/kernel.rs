@@ -9,7 +9,8 @@ use ipnetwork::Ipv4Network;
 use super::nft;
 use super::probe::{PROBE, Probe, link_kind};
 use crate::msg::bridge::{self, BridgeSpec};
-use crate::msg::nft::nat::{self, Masquerade};
+use crate::msg::nft::masquerade::Masquerade;
+use crate::msg::nft::nat;
 use crate::msg::nft::{NFPROTO_IPV4, batch, table};
 use crate::msg::{Netfilter, Request};
 use crate::nl::Sockets;
@@ -43,7 +44,7 @@ pub fn probes() -> Vec<Probe> {
                 source: Ipv4Network::new(Ipv4Addr::new(10, 0, 5, 0), 24)?,
                 out: None,
             };
-            nft_batch(|g| nat::rewrite(g, std::slice::from_ref(&rule)))
+            nft_batch(|g| nat::rewrite(g, &[rule.clone().into()]))
         },
     });
     all

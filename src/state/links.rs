@@ -88,6 +88,6 @@ pub fn addresses(nl: &mut Netlink<Route>, index: u32) -> Result<Vec<Addr>> {
         .dump(&addr::dump(index))?
         .iter()
         .filter_map(|b| Addr::parse(b))
-        .filter(|a| !a.link_scope)
+        .filter(|a| !a.is_link_scope())
         .collect())
 }

@@ -58,6 +58,23 @@ impl Netns {
         self.ip_json(&["-d", "link", "show", "dev", dev])[0].clone()
     }
 
+    /// The global addresses of `dev`, `10.9.0.1/24`, as `ip -j addr` lists them.
+    pub fn global_addresses(&self, dev: &str) -> Vec<String> {
+        self.ip_json(&["addr", "show", "dev", dev])[0]["addr_info"]
+            .as_array()
+            .expect("addr_info")
+            .iter()
+            .filter(|a| a["scope"] == "global")
+            .map(|a| {
+                format!(
+                    "{}/{}",
+                    a["local"].as_str().unwrap_or_default(),
+                    a["prefixlen"]
+                )
+            })
+            .collect()
+    }
+
     pub fn has_link(&self, dev: &str) -> bool {
         Command::new("ip")
             .args(["-n", &self.name, "link", "show", "dev", dev])

@@ -20,7 +20,9 @@ pub const NFTA_HOOK_HOOKNUM: u16 = 1;
 pub const NFTA_HOOK_PRIORITY: u16 = 2;
 
 // include/uapi/linux/netfilter.h, enum nf_inet_hooks and verdicts
+pub const NF_INET_PRE_ROUTING: u32 = 0;
 pub const NF_INET_FORWARD: u32 = 2;
+pub const NF_INET_LOCAL_OUT: u32 = 3;
 pub const NF_INET_POST_ROUTING: u32 = 4;
 pub const NF_DROP: u32 = 0;
 pub const NF_ACCEPT: u32 = 1;

@@ -20,8 +20,9 @@ use super::batch::batch;
 use super::chain::{self, Base, Chain, NF_ACCEPT, NF_DROP};
 use super::expr::{
     Expr, NFT_CMP_EQ, NFT_CMP_NEQ, NFT_META_BRI_IIFNAME, NFT_META_IIFNAME, NFT_META_L4PROTO,
-    NFT_PAYLOAD_TRANSPORT_HEADER, ifname, ifname_of,
+    NFT_PAYLOAD_TRANSPORT_HEADER,
 };
+use super::matches::{self, Cursor};
 use super::rule::{self, Rule};
 use super::{NFPROTO_BRIDGE, table};
 use crate::msg::{Feature, Netfilter, Request};
@@ -74,28 +75,32 @@ impl Guard {
 
     /// The rule's expressions, as nft compiles the rule above.
     pub fn exprs(&self) -> Vec<Expr> {
-        let meta = |key| Expr::Meta { key };
-        let cmp = |op, data: Vec<u8>| Expr::Cmp { op, data };
+        let cmp = |data: Vec<u8>| Expr::Cmp {
+            op: NFT_CMP_EQ,
+            data,
+        };
         let th = |offset, len| Expr::Payload {
             base: NFT_PAYLOAD_TRANSPORT_HEADER,
             offset,
             len,
         };
-        let mut e = vec![
-            meta(NFT_META_BRI_IIFNAME),
-            cmp(NFT_CMP_EQ, ifname(&self.bridge)),
-        ];
+        let mut e = matches::ifname(NFT_META_BRI_IIFNAME, &self.bridge);
         for port in &self.allowed {
-            e.push(meta(NFT_META_IIFNAME));
-            e.push(cmp(NFT_CMP_NEQ, ifname(port)));
+            let mut not = matches::ifname(NFT_META_IIFNAME, port);
+            if let Some(Expr::Cmp { op, .. }) = not.last_mut() {
+                *op = NFT_CMP_NEQ;
+            }
+            e.extend(not);
         }
         e.extend([
-            meta(NFT_META_L4PROTO),
-            cmp(NFT_CMP_EQ, vec![IPPROTO_UDP]),
+            Expr::Meta {
+                key: NFT_META_L4PROTO,
+            },
+            cmp(vec![IPPROTO_UDP]),
             th(UDP_SPORT, 2),
-            cmp(NFT_CMP_EQ, BOOTPS.to_be_bytes().to_vec()),
+            cmp(BOOTPS.to_be_bytes().to_vec()),
             th(BOOTP_OP, 1),
-            cmp(NFT_CMP_EQ, vec![BOOTREPLY]),
+            cmp(vec![BOOTREPLY]),
             Expr::Verdict(NF_DROP),
         ]);
         e
@@ -103,13 +108,12 @@ impl Guard {
 
     /// The guard a rule's expressions say, if they are exactly what `exprs` makes.
     pub fn from_exprs(exprs: &[Expr]) -> Option<Guard> {
-        let name = |pair: &[Expr], key| match pair {
-            [Expr::Meta { key: k }, Expr::Cmp { data, .. }] if *k == key => ifname_of(data),
-            _ => None,
-        };
-        let mut pairs = exprs.chunks(2);
-        let bridge = name(pairs.next()?, NFT_META_BRI_IIFNAME)?;
-        let allowed = pairs.map_while(|p| name(p, NFT_META_IIFNAME)).collect();
+        let mut c = Cursor::new(exprs);
+        let bridge = c.ifname(NFT_META_BRI_IIFNAME)?;
+        let mut allowed = Vec::new();
+        while let Some(port) = c.ifname(NFT_META_IIFNAME) {
+            allowed.push(port);
+        }
         let found = Guard { bridge, allowed };
         (found.exprs() == exprs).then_some(found)
     }

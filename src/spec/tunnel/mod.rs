@@ -493,20 +493,13 @@ mod tests {
         }
     }
 
-    fn ops(plan: &Plan) -> Vec<String> {
-        plan.changes
-            .iter()
-            .flat_map(|c| c.steps.iter().map(|s| s.op.what()))
-            .collect()
-    }
-
     #[test]
     fn a_new_tunnel_is_made_placed_then_isolated() {
         let plan = vxlan(&["192.0.2.2"])
             .plan(&state(None), Mode::Refuse)
             .unwrap();
         assert_eq!(
-            ops(&plan),
+            plan.steps(),
             [
                 "create vx0",
                 "add remote 192.0.2.2 to vx0",
@@ -545,7 +538,7 @@ mod tests {
         );
         let plan = want.plan(&have, Mode::Converge).unwrap();
         assert_eq!(
-            ops(&plan),
+            plan.steps(),
             [
                 "add remote 192.0.2.3 to vx0",
                 "delete remote 192.0.2.9 from vx0"
@@ -563,7 +556,7 @@ mod tests {
             .unwrap();
         assert_eq!(plan.changes[0].event.action, Action::Replace);
         assert_eq!(
-            ops(&plan),
+            plan.steps(),
             [
                 "delete vx0",
                 "create vx0",
