@@ -723,7 +723,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__serve)
-            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --allow-other-servers --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -272,6 +272,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l log-file -d 'Append the log here instead of stderr (with --daemon, the log is otherwise discarded)' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l daemon -d 'Detach once the socket is bound and the leases are loaded, and write the pid file'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l allow-other-servers -d 'Let other DHCP servers on the segment answer BRIDGE\'s clients too: without it, their replies entering BRIDGE by a port are dropped (table bridge l2x)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print nothing on success'
@@ -299,7 +300,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'

@@ -11,9 +11,12 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit status: the operation failed.
 pub const EXIT_FAILED: i32 = 1;
 
-/// Prints the error and returns the exit status it calls for.
+/// Prints the error and returns the exit status it calls for. A stderr that cannot be
+/// written (a closed pipe, a full disk under a log file) loses the text, never the status:
+/// `eprintln!` would panic there.
 pub fn fail(err: &anyhow::Error) -> i32 {
-    eprintln!("l2x: {err:#}");
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "l2x: {err:#}");
     let hint = err.chain().find_map(|e| {
         if let Some(k) = e.downcast_ref::<KernelError>() {
             k.hint()
@@ -22,7 +25,7 @@ pub fn fail(err: &anyhow::Error) -> i32 {
         }
     });
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        let _ = writeln!(stderr, "hint: {hint}");
     }
     if err.chain().any(|e| e.is::<UsageError>()) {
         EXIT_USAGE

@@ -510,6 +510,7 @@ pub enum DhcpCmd {
         change: DryRun,
     },
     /// Obtain a lease on an interface and configure its address, default route and MTU
+    #[command(after_long_help = REQUEST_HELP)]
     Request {
         /// The interface to configure (it is set up first)
         iface: IfName,
@@ -553,6 +554,10 @@ pub struct DhcpServeArgs {
     /// Append the log here instead of stderr (with --daemon, the log is otherwise discarded)
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Let other DHCP servers on the segment answer BRIDGE's clients too: without it, their
+    /// replies entering BRIDGE by a port are dropped (table bridge l2x)
+    #[arg(long)]
+    pub allow_other_servers: bool,
     #[command(flatten)]
     pub change: DryRun,
 }
@@ -567,7 +572,23 @@ subnet mask, router, DNS servers, lease time, T1/T2, server identifier and the b
 Every lease is written to the lease file and flushed to disk (fsync) before its ACK is sent; \
 requests that arrive together share one flush. The file is append-only and is compacted when it \
 grows well past the leases it holds; a truncated or damaged tail (after a crash) is skipped with \
-a warning.
+a warning. When the disk refuses a write (full, EIO, read-only), what was written of it is cut \
+off again and no ACK goes out until the whole file has been rewritten from the server's leases: \
+clients that are renewing keep their address and ask again (a NAK would take it from them). \
+One warning says so per 10 s; the rewrite is tried once a second, only when the file system has \
+room for it, and serving goes on normally once it succeeds. A server started on a disk that \
+cannot take its lease file starts all the same and waits for the disk.
+
+--lease-file must be a regular file, or a symlink, which is followed at start to its target: \
+leases are then kept in the target (the log says so) and the symlink stays. A device node, a \
+fifo, a socket, a directory, a dangling symlink or a file above 256 MiB is refused.
+
+Other DHCP servers on the segment (a container running its own) would answer BRIDGE's clients \
+too. Unless --allow-other-servers, the server adds BRIDGE to l2x's table bridge l2x, whose \
+prerouting chain drops DHCP server replies (BOOTREPLY from UDP port 67) entering BRIDGE by any \
+of its ports, and takes it out when it stops; its own replies leave by the bridge itself and \
+pass. This needs the kernel's nft_meta_bridge (meta ibrname); without it the server warns and \
+serves unguarded. A server killed with -9 leaves its rule behind until it is started again.
 
 A running server keeps a record of its bridge, namespace, pid and files in /run/l2x/servers, \
 so `dhcp leases`, `dhcp stop`, `show` and `doctor` find it whatever --pid-file and --lease-file \
@@ -577,10 +598,21 @@ Exit status 2 for a malformed range or reservation. A range or reservation outsi
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
 
-Runs in the foreground, logging to stderr, until SIGINT or SIGTERM: one line per ACK, NAK, \
-RELEASE and DECLINE (none with -q) and a warning when the pool is exhausted; -v adds each OFFER \
-and each packet ignored as malformed. With -n NETNS it serves the \
-bridge of that namespace, and the default file names carry the namespace's name.";
+A /32 bridge address is refused (it leaves no address to hand out); in a /31 (RFC 3021) the \
+other address can be served. No range may hold the bridge's own address.
+
+Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM: one line per \
+ACK (once its lease is on disk), NAK, RELEASE and DECLINE (none with -q) and a warning when the \
+pool is exhausted; -v adds each OFFER and each packet ignored. Anyone on the segment can make \
+the server log, so the log is bounded: each kind of line shows a few times per 10 s and the \
+rest are counted (\"N more like this in the last 10 s (KIND)\"); a line that cannot be written \
+(a full disk, a closed stderr) is dropped and counted, never fatal; control characters in what \
+clients send (hostnames) are escaped (\\n, \\x1b), and a line is cut at 1 KiB. Relayed requests \
+are answered only from a relay address of the subnet (not its network or broadcast address); \
+INFORMs only to a host address of it; and no neighbour entry is made for a broadcast, \
+multicast or all-zero client MAC. Offers that are never requested are forgotten after 30 s. \
+With -n NETNS it serves the bridge of that namespace, and the default file names carry the \
+namespace's name.";
 
 const LAB_UP_HELP: &str = "\
 Builds, in network namespaces: l2x-lab-wan, the underlay (bridge wan0, 192.0.2.0/24) whose own \
@@ -624,9 +656,23 @@ hint. Exit status 1 when any check fails. JSON (-j): {\"checks\": [{\"check\", \
 \"warn\", \"fail\"), \"detail\", \"hint\" (or null)}]}.";
 
 const LEASES_JSON: &str = "\
-Lists active leases (bound and not expired), in address order. JSON (-j): {\"leases\": [LEASE...]} \
-where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \"hostname\" (string or null), \"expires\" \
-(seconds since 1970, UTC), \"expires_in\" (seconds from now)}.";
+Lists active leases (bound and not expired), in address order. Hostnames are the clients' own \
+words: the table escapes their control characters (\\n, \\x1b), the JSON keeps them as sent. \
+JSON (-j): {\"leases\": [LEASE...]} where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \
+\"hostname\" (string or null), \"expires\" (seconds since 1970, UTC), \"expires_in\" (seconds \
+from now)}.";
+
+const REQUEST_HELP: &str = "\
+Sets IFACE up, broadcasts DISCOVER and REQUEST (again every 2 s) and, once a server ACKs, sets \
+IFACE's MTU, address and default route from the ACK, in that order; if a step fails, the ones \
+before it are undone, and an IFACE that was down and got no lease is set down again. A NAK \
+starts over after a pause of 1 s, doubled after each further NAK up to 8 s.
+
+Anyone on the segment can answer, so a reply is checked before it is used and refused when its \
+subnet mask is 0.0.0.0 or not contiguous, its address is 0.0.0.0, loopback, multicast, \
+broadcast, class E or its subnet's network or broadcast address, its router lies outside the \
+subnet, or its MTU is below 68 or above what IFACE takes; the client then waits for another \
+reply, and the error after --timeout says why it refused the last one.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \

@@ -7,20 +7,22 @@ use anyhow::{Context, Result, anyhow};
 use ipnetwork::{IpNetwork, Ipv4Network};
 use serde::Serialize;
 
-use super::Ctx;
+use super::{Ctx, engine};
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
+use crate::dhcp::client::{self, Acquired, Limits};
 use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
-use crate::dhcp::server::{self, Config, Log, Server};
+use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
-use crate::dhcp::{client, daemon, leases};
+use crate::dhcp::{daemon, leases};
+use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, LinkChange};
-use crate::msg::{addr, route};
-use crate::nl::{ErrorKind, netns};
-use crate::plan::{Action, Event};
+use crate::msg::link::{self, Link, LinkChange};
+use crate::nl::netns;
+use crate::plan::{Action, Event, exec};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
+use crate::spec;
 use crate::state::{self, links};
 
 pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
@@ -112,6 +114,8 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
             return Err(e);
         }
     };
+    let bridge = args.bridge.as_str();
+    let guarded = guard(ctx, bridge, !args.allow_other_servers, &mut server.log);
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
     let record = if !args.daemon {
@@ -143,13 +147,38 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         }
     };
     daemon::catch_stop_signals()?;
-    server
-        .log
-        .info(&format!("serving {} on {}", args.range, args.bridge));
+    let serving = format!("serving {} on {}", args.range, args.bridge);
+    server.log.info(STATUS, &serving);
     let result = server.run(&mut ctx.s.route);
+    if guarded {
+        guard(ctx, bridge, false, &mut server.log);
+    }
     record.remove();
     pid_file.remove();
     result
+}
+
+/// Makes table bridge l2x guard `bridge` (or not); true when it does now. A kernel that
+/// cannot (no nft_meta_bridge) leaves a warning in the log, not a server that does not start.
+fn guard(ctx: &mut Ctx, bridge: &str, on: bool, log: &mut Logger) -> bool {
+    let plan = |s: &mut crate::nl::Sockets, _| {
+        Ok(spec::dhcp_guard::plan(bridge, on, &state::nft::guards(s)?))
+    };
+    match engine::change(&mut ctx.s, &ctx.out, false, plan) {
+        Ok(_) => on,
+        Err(e) => {
+            let hint = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::nl::KernelError>()?.hint())
+                .map_or(String::new(), |h| format!(" ({h})"));
+            let text = format!(
+                "cannot keep other DHCP servers off {bridge}: {e:#}{hint}; their replies \
+                 reach its clients"
+            );
+            log.warn(STATUS, &text);
+            false
+        }
+    }
 }
 
 fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
@@ -162,15 +191,12 @@ fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Ser
     let cfg = configure(ctx, args, lease_file)?;
     let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
     let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Log {
-        prefix: format!("dhcp {}", args.bridge),
-        quiet: ctx.out.quiet,
-        verbose: ctx.verbose,
+    let log = Logger::stderr(format!("dhcp {}", args.bridge), ctx.out.quiet, ctx.verbose);
+    let terminal = match &args.log_file {
+        Some(path) => Some(daemon::log_to(path)?),
+        None => None,
     };
-    if let Some(path) = &args.log_file {
-        daemon::log_to(path)?;
-    }
-    Server::start(cfg, pool, log)
+    Server::start(cfg, pool, log).inspect_err(|_| terminal.map_or((), daemon::Stderr::restore))
 }
 
 /// Two reservations for one MAC or one address are a mistake on the command line.
@@ -217,7 +243,6 @@ fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result
         bridge: args.bridge.to_string(),
         ifindex: bridge.index,
         subnet,
-        range: args.range,
         params,
         lease_file,
     })
@@ -250,12 +275,7 @@ fn subnet_for(addrs: &[Addr], range: Ipv4Range, bridge: &IfName) -> Result<Ipv4N
             ),
         )));
     };
-    let ends = [net.network(), net.broadcast(), net.ip()];
-    if net.prefix() < 31 && ends.iter().any(|&ip| range.contains(ip)) {
-        return Err(anyhow!(
-            "range {range} includes the network, broadcast or the bridge's own address of {net}"
-        ));
-    }
+    crate::dhcp::addressing::check_range(*net, range)?;
     Ok(*net)
 }
 
@@ -299,51 +319,67 @@ fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Resul
     Ok(())
 }
 
-/// Sets the interface up, obtains a lease, then configures address, MTU and default route.
+/// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
+/// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
+/// down is set down again when that fails or no lease comes.
+fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
+    let link = links::require(&mut ctx.s.route, iface)?;
+    let mac = link
+        .mac
+        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
+    if !link.up {
+        set_up(ctx, &link, true)?;
+    }
+    let limits = Limits {
+        max_mtu: link.max_mtu,
+    };
+    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
+        let have = links::addresses(&mut ctx.s.route, link.index)?;
+        let plan = spec::dhcp_lease::plan(&link, &have, &got);
+        exec::execute(&mut ctx.s, plan).map_err(|f| {
+            let not_undone = f.not_undone.join("; ");
+            match not_undone.is_empty() {
+                true => f.error,
+                false => f.error.context(format!("not undone: {not_undone}")),
+            }
+        })?;
+        Ok(got)
+    });
+    if configured.is_err() && !link.up {
+        let _ = set_up(ctx, &link, false);
+    }
+    configured
+}
+
+fn set_up(ctx: &mut Ctx, link: &Link, up: bool) -> Result<()> {
+    let change = LinkChange {
+        up: Some(up),
+        ..LinkChange::default()
+    };
+    ctx.s
+        .route
+        .ack(&link::change(link.index, &link.name, change))?;
+    Ok(())
+}
+
+/// Obtains a lease and configures MTU, address and default route.
 fn request(
     ctx: &mut Ctx,
     iface: &IfName,
     timeout: std::time::Duration,
     dry_run: bool,
 ) -> Result<()> {
-    let link = links::require(&mut ctx.s.route, iface.as_str())?;
-    let mac = link
-        .mac
-        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
     if dry_run {
+        let link = links::require(&mut ctx.s.route, iface.as_str())?;
+        link.mac
+            .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
         let what = "request a lease, then set its address, default route and MTU";
         let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
         ctx.report(&[plan], true);
         return Ok(());
     }
-    let up = LinkChange {
-        up: Some(true),
-        ..LinkChange::default()
-    };
-    ctx.s
-        .route
-        .ack(&link::change(link.index, iface.as_str(), up))?;
-    let got = client::obtain(iface.as_str(), mac, timeout)?;
-    let net = IpNetwork::new(got.ip.into(), got.prefix).context("address from server")?;
-    match ctx.s.route.ack(&addr::add(link.index, iface.as_str(), net)) {
-        Err(e) if e.kind() == ErrorKind::Exists => {}
-        other => other?,
-    }
-    if let Some(mtu) = got.mtu.filter(|&m| u32::from(m) != link.mtu) {
-        let change = LinkChange {
-            up: Some(true),
-            mtu: Some(u32::from(mtu)),
-            ..LinkChange::default()
-        };
-        ctx.s
-            .route
-            .ack(&link::change(link.index, iface.as_str(), change))?;
-    }
-    if let Some(gw) = got.router {
-        ctx.s
-            .route
-            .ack(&route::replace_default(link.index, iface.as_str(), gw))?;
-    }
+    let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
+    let net = got.network();
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
     let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
     let what = format!(
@@ -384,6 +420,13 @@ mod tests {
         );
         let err = subnet_for(&addrs, range("10.0.5.1-10.0.5.20"), &br).unwrap_err();
         assert!(err.to_string().contains("own address"), "{err}");
+        // /31 and /32: the bridge's own address is never handed out.
+        let p2p = [addr("10.0.7.0/31")];
+        assert!(subnet_for(&p2p, range("10.0.7.1-10.0.7.1"), &br).is_ok());
+        let err = subnet_for(&p2p, range("10.0.7.0-10.0.7.1"), &br).unwrap_err();
+        assert!(err.to_string().contains("own address"), "{err}");
+        let err = subnet_for(&[addr("10.0.8.1/32")], range("10.0.8.1-10.0.8.1"), &br);
+        assert!(err.unwrap_err().to_string().contains("/32"));
         assert!(subnet_for(&[], range("10.0.5.2-10.0.5.3"), &br).is_err());
     }
 

@@ -18,6 +18,7 @@ pub const IFLA_MASTER: u16 = 10;
 pub const IFLA_PROTINFO: u16 = 12;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_MAX_MTU: u16 = 51;
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
 pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
@@ -210,6 +211,8 @@ pub struct Link {
     pub up: bool,
     pub oper_state: &'static str,
     pub mtu: u32,
+    /// The largest MTU the device takes (IFLA_MAX_MTU), where the kernel says.
+    pub max_mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub master: Option<u32>,
     /// The underlay device (IFLA_LINK), for veth peers and tunnels bound to a device.
@@ -235,6 +238,7 @@ impl Link {
             match a.kind {
                 IFLA_IFNAME => link.name = a.str()?.to_string(),
                 IFLA_MTU => link.mtu = a.u32()?,
+                IFLA_MAX_MTU => link.max_mtu = a.u32().filter(|&m| m > 0),
                 IFLA_ADDRESS => link.mac = a.payload.try_into().ok(),
                 IFLA_MASTER => link.master = a.u32().filter(|&m| m != 0),
                 IFLA_LINK => link.link = a.u32().filter(|&l| l != 0 && l != link.index),

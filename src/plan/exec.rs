@@ -12,7 +12,7 @@ use super::op::{Master, Op, Set};
 use super::{Event, Plan, Run};
 use crate::msg::addr::{self, Addr};
 use crate::msg::link::{self, Link, LinkChange, Placement};
-use crate::msg::nft::nat;
+use crate::msg::nft::{dhcp_guard, nat};
 use crate::msg::{bridge, bridge_port, neigh, route};
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
@@ -239,7 +239,22 @@ impl Executor<'_> {
                     .netfilter()?
                     .batch(&nat::rewrite(generation, rules))?;
             }
+            Op::DhcpGuards { generation, guards } => {
+                let generation = match generation {
+                    Some(g) => *g,
+                    None => nft::generation(self.s)?,
+                };
+                self.s
+                    .netfilter()?
+                    .batch(&dhcp_guard::rewrite(generation, guards))?;
+            }
             Op::Forwarding(on) => set_forwarding(*on)?,
+            Op::DefaultRoute { dev, gateway } => {
+                let index = self.index(dev)?;
+                self.s
+                    .route
+                    .ack(&route::replace_default(index, dev, *gateway))?;
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::msg::addr::Addr;
 use crate::msg::link::Placement;
+use crate::msg::nft::dhcp_guard::Guard;
 use crate::msg::nft::nat::NatRule;
 use crate::msg::route::Route as IpRoute;
 use crate::msg::{Feature, Generic, Request, Route};
@@ -99,6 +100,17 @@ pub enum Op {
     },
     /// net.ipv4.ip_forward.
     Forwarding(bool),
+    /// Table bridge l2x rewritten to guard exactly these bridges, on the ruleset generation
+    /// read (None: whatever is current, for undoing).
+    DhcpGuards {
+        generation: Option<u32>,
+        guards: Vec<Guard>,
+    },
+    /// `ip route replace default via GATEWAY dev DEV proto dhcp`.
+    DefaultRoute {
+        dev: String,
+        gateway: std::net::Ipv4Addr,
+    },
 }
 
 /// Where a new link goes: its MTU, whether it is up, its bridge by name.
@@ -127,6 +139,12 @@ impl Op {
             Op::Genl { what, .. } => what.clone(),
             Op::NatRules { rules, .. } => format!("rewrite table ip l2x ({} rules)", rules.len()),
             Op::Forwarding(on) => format!("set net.ipv4.ip_forward to {}", u8::from(*on)),
+            Op::DhcpGuards { guards, .. } => {
+                format!("rewrite table bridge l2x ({} bridges)", guards.len())
+            }
+            Op::DefaultRoute { dev, gateway } => {
+                format!("set default route via {gateway} on {dev}")
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use super::{new_table, render};
 use crate::dhcp::leases::{self, hex};
 use crate::dhcp::pool::Lease;
 use crate::msg::link::format_mac;
+use crate::printable;
 use crate::state::dhcp::Server;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -78,7 +79,10 @@ pub fn table(leases: &[LeaseView]) -> String {
         t.add_row(vec![
             l.ip.to_string(),
             l.mac.clone(),
-            l.hostname.clone().unwrap_or_default(),
+            // Client-supplied: escaped for the terminal (JSON keeps the name as sent).
+            l.hostname
+                .as_deref()
+                .map_or(String::new(), |h| printable::escape(h).into_owned()),
             human(l.expires_in),
         ]);
     }
@@ -126,6 +130,17 @@ mod tests {
             (views[0].expires_in, views[0].client_id.as_str()),
             (100, "01020000000001")
         );
+    }
+
+    #[test]
+    fn hostnames_reach_the_table_escaped() {
+        let mut l = lease(1, State::Bound, 200);
+        l.hostname = Some("evil\n\x1b]0;owned\x07".into());
+        let views = collect(vec![l], 100);
+        assert_eq!(views[0].hostname.as_deref(), Some("evil\n\x1b]0;owned\x07"));
+        let text = table(&views);
+        assert!(text.contains("evil\\n\\x1b]0;owned\\x07"), "{text}");
+        assert!(!text.contains('\x1b'), "{text}");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! difference); `apply` plans with `Mode::Converge` (differences become changes).
 
 pub mod bridge;
+pub mod dhcp_guard;
+pub mod dhcp_lease;
 pub mod hostbridge;
 pub mod nat;
 pub mod port;

@@ -45,6 +45,15 @@ $RULE20
 add table ip filter
 add chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }"
 
+# The rewrite of table bridge l2x that `dhcp serve` sends: DHCP server replies (BOOTREPLY from
+# port 67) entering a bridge from a port are dropped, but from the ports a bridge allows.
+GUARD='add table bridge l2x
+delete table bridge l2x
+add table bridge l2x
+add chain bridge l2x dhcp-guard { type filter hook prerouting priority -200; }'
+GUARD_BR0='add rule bridge l2x dhcp-guard meta ibrname "br0" udp sport 67 @th,64,8 2 drop'
+GUARD_BR1='add rule bridge l2x dhcp-guard meta ibrname "br1" iifname != "tun1" iifname != "tun2" udp sport 67 @th,64,8 2 drop'
+
 # name | nft script
 CASES=(
   "nft-rewrite-one|$REWRITE
@@ -55,6 +64,11 @@ $RULE20"
   "nft-remove|add table ip l2x
 delete table ip l2x"
   "nft-rewrite-all|$ALL"
+  "nft-dhcp-guard|$GUARD
+$GUARD_BR0
+$GUARD_BR1"
+  "nft-dhcp-guard-remove|add table bridge l2x
+delete table bridge l2x"
 )
 
 header() {

@@ -44,6 +44,8 @@ pub const NFTA_META_KEY: u16 = 2;
 pub const NFT_META_IIFNAME: u32 = 6;
 pub const NFT_META_OIFNAME: u32 = 7;
 pub const NFT_META_L4PROTO: u32 = 16;
+/// The name of the bridge whose port a frame came in by (nft's `meta ibrname`).
+pub const NFT_META_BRI_IIFNAME: u32 = 17;
 
 pub const NFTA_FIB_DREG: u16 = 1;
 pub const NFTA_FIB_RESULT: u16 = 2;
@@ -57,6 +59,10 @@ pub const NFT_CT_STATUS: u32 = 2;
 
 pub const NFTA_IMMEDIATE_DREG: u16 = 1;
 pub const NFTA_IMMEDIATE_DATA: u16 = 2;
+/// The register a verdict is put in, and how it is written.
+pub const NFT_REG_VERDICT: u32 = 0;
+pub const NFTA_DATA_VERDICT: u16 = 2;
+pub const NFTA_VERDICT_CODE: u16 = 1;
 
 pub const NFTA_NAT_TYPE: u16 = 1;
 pub const NFTA_NAT_FAMILY: u16 = 2;
@@ -112,6 +118,8 @@ pub enum Expr {
     },
     /// Source NAT to the outgoing interface's address, no options.
     Masq,
+    /// The rule's verdict (NF_DROP, NF_ACCEPT): `immediate reg 0 drop`.
+    Verdict(u32),
     /// Source or destination NAT (NFT_NAT_SNAT, NFT_NAT_DNAT) to the address in register
     /// `addr`, and to the port in register `port` when there is one.
     Nat {
@@ -134,6 +142,7 @@ impl Expr {
             Expr::Ct { .. } => "ct",
             Expr::Immediate { .. } => "immediate",
             Expr::Masq => "masq",
+            Expr::Verdict(_) => "immediate",
             Expr::Nat { .. } => "nat",
             Expr::Other(name) => name,
         }
@@ -201,6 +210,16 @@ impl Expr {
                         .be32(NFTA_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
                 }
             }
+            Expr::Verdict(code) => {
+                w.be32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT).nest(
+                    NFTA_IMMEDIATE_DATA | NLA_F_NESTED,
+                    |d| {
+                        d.nest(NFTA_DATA_VERDICT | NLA_F_NESTED, |v| {
+                            v.be32(NFTA_VERDICT_CODE, *code);
+                        });
+                    },
+                );
+            }
             Expr::Masq | Expr::Other(_) => {}
         }
     }
@@ -215,7 +234,7 @@ impl Expr {
             "meta" => read_meta(&data),
             "fib" => read_fib(&data),
             "ct" => read_ct(&data),
-            "immediate" => read_immediate(&data),
+            "immediate" => read_verdict(&data).or_else(|| read_immediate(&data)),
             "masq" => data.into_iter().next().is_none().then_some(Expr::Masq),
             "nat" => read_nat(&data),
             _ => None,
@@ -283,6 +302,20 @@ fn read_ct(d: &Attrs) -> Option<Expr> {
     reg_1(d, NFTA_CT_DREG)?;
     let key = be32(d, NFTA_CT_KEY)?;
     (d.into_iter().count() == 2).then_some(Expr::Ct { key })
+}
+
+/// `drop`, `accept`: the verdict register, loaded with NFTA_DATA_VERDICT.
+fn read_verdict(d: &Attrs) -> Option<Expr> {
+    if be32(d, NFTA_IMMEDIATE_DREG)? != NFT_REG_VERDICT {
+        return None;
+    }
+    let verdict = d
+        .get(NFTA_IMMEDIATE_DATA)?
+        .nested()
+        .get(NFTA_DATA_VERDICT)?;
+    Some(Expr::Verdict(
+        verdict.nested().get(NFTA_VERDICT_CODE)?.be32()?,
+    ))
 }
 
 /// Only constants: an immediate verdict (`accept`, `jump`) carries NFTA_DATA_VERDICT instead.

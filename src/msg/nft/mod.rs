@@ -1,11 +1,12 @@
 //! nf_tables over nfnetlink: the message framing (struct nfgenmsg after the netlink header,
 //! message types in subsystem NFNL_SUBSYS_NFTABLES). The rest lives in its own files: the
 //! batch that makes changes one transaction, table, chain, rule, the rule's expressions and
-//! the matches made of them, and `nat`, the table l2x owns, with its rule kinds (masquerade,
-//! forward, map).
+//! the matches made of them, and the tables l2x owns: `nat` (ip l2x) with its rule kinds
+//! (masquerade, forward, map), and `dhcp_guard` (bridge l2x).
 
 pub mod batch;
 pub mod chain;
+pub mod dhcp_guard;
 pub mod expr;
 pub mod forward;
 pub mod map;
