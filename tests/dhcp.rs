@@ -31,7 +31,7 @@ fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration, serve: &[&str]) {
     let leases = lab.leases();
     assert_eq!(leases["leases"][0]["ip"], b.ip.as_str(), "{leases}");
 
-    run_ok("kill", &["-9", &lab.server_pid()]);
+    lab.kill_server();
     lab.serve(serve).ok();
     let renewed = lab.wait_events(iface, true, 2, limit);
     assert_eq!(renewed[1].ip, b.ip, "renewed after the restart");
@@ -172,8 +172,7 @@ fn leases_survive_kill_9_and_restart() {
         "the hostname is recorded"
     );
 
-    run_ok("kill", &["-9", &lab.server_pid()]);
-    sleep(Duration::from_millis(200));
+    lab.kill_server();
     // As if the crash had cut a line short: skipped with a warning, never fatal.
     let mut file = fs::OpenOptions::new()
         .append(true)

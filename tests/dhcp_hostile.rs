@@ -238,7 +238,7 @@ fn a_full_lease_disk_stops_acks_until_space_comes_back() {
     );
 
     // A restart finds no damage: nothing torn was left behind.
-    run_ok("kill", &["-9", &lab.server_pid()]);
+    lab.kill_server();
     lab.serve(&range).ok();
     let log = lab.server_log();
     assert!(
@@ -249,7 +249,7 @@ fn a_full_lease_disk_stops_acks_until_space_comes_back() {
 
     // Killed with a torn last line, and started again on a full disk: it starts, ACKs
     // nothing, then recovers.
-    run_ok("kill", &["-9", &lab.server_pid()]);
+    lab.kill_server();
     let mut file = fs::OpenOptions::new().append(true).open(leases).unwrap();
     file.write_all(b"10.0.5.249 bou").unwrap();
     fill(&filler);

@@ -100,6 +100,20 @@ impl Lab {
             .to_string()
     }
 
+    /// kill -9, then waits for the server to be dead: until then it holds its pid file's
+    /// lock, and a new server would be refused as a second one.
+    pub fn kill_server(&self) {
+        let pid = self.server_pid();
+        run_ok("kill", &["-9", &pid]);
+        let stat = format!("/proc/{pid}/stat");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // Dead once gone, or a zombie ("PID (l2x) Z ...") its parent has not reaped yet.
+        while fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+            assert!(Instant::now() < deadline, "pid {pid} outlived kill -9");
+            sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn server_log(&self) -> String {
         fs::read_to_string(self.path("server.log")).unwrap_or_default()
     }
