@@ -149,6 +149,7 @@ impl Plan {
             mtu: None,
             bridge: Some(BRIDGE.into()),
             isolated: true,
+            mark: None,
         }
         .command_line()
     }
