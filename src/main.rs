@@ -8,6 +8,7 @@ mod msg;
 mod nl;
 mod plan;
 mod report;
+mod segment;
 mod show;
 mod spec;
 mod state;

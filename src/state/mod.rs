@@ -6,6 +6,7 @@
 //! `show`, `doctor` and everything that looks at a host as a whole.
 
 pub mod dhcp;
+pub mod echo;
 pub mod host;
 pub mod kernel;
 pub mod l2tp;
@@ -13,6 +14,7 @@ pub mod links;
 pub mod nft;
 pub mod probe;
 pub mod routes;
+pub mod segment;
 pub mod sysctl;
 pub mod tunnel;
 
