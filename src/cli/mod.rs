@@ -174,6 +174,10 @@ pub struct LabUpArgs {
     /// How many hosts (each with one container), joined by a full mesh of tunnels
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=8))]
     pub hosts: u8,
+    /// Build the lab from a segment file instead: its hosts, tunnels, router and DHCP, each
+    /// host made by `l2x apply` (the file needs [router] with dhcp and masquerade)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tunnel", "hosts"])]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub prefix: LabPrefix,
     #[command(flatten)]

@@ -9,7 +9,7 @@ use ipnetwork::IpNetwork;
 use super::plan::{self, Names, Plan, words};
 use super::step::Steps;
 use super::wiring::{self, End};
-use super::{Ctx, claim, report};
+use super::{Ctx, claim, file, report};
 use crate::cli::{self, LabUpArgs};
 use crate::dhcp::daemon;
 use crate::report::Hinted;
@@ -20,16 +20,44 @@ use crate::state::kernel;
 pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
     let names = Names::new(&args.prefix.prefix);
     let steps = Steps::new(ctx.out, args.change.dry_run, ctx.verbose);
-    let (tunnel, why) = choose_tunnel(args.tunnel.map(kind))?;
-    let plan = Plan {
-        tunnel,
-        hosts: args.hosts,
+    let segment = match &args.file {
+        Some(path) => Some(file::plan(&names, path)?),
+        None => None,
+    };
+    let asked = match &segment {
+        Some((_, seg)) => Some(seg.tunnel),
+        None => args.tunnel.map(kind),
+    };
+    let (tunnel, why) = choose_tunnel(asked)?;
+    let plan = match &segment {
+        Some((plan, _)) => plan.clone(),
+        None => Plan {
+            tunnel,
+            hosts: args.hosts,
+            file: None,
+        },
     };
     if !steps.dry_run {
         claim(&names, &plan)?;
     }
-    steps.say(&format!("tunnel: {} ({why})", tunnel.name()));
-    build(&steps, &names, &plan)?;
+    match &segment {
+        Some((plan, seg)) => {
+            let path = plan
+                .file
+                .as_ref()
+                .map_or(String::new(), |f| f.path.display().to_string());
+            steps.say(&format!(
+                "segment {} from {path}: {} tunnels",
+                seg.name,
+                tunnel.name()
+            ));
+            file::build(&steps, &names, plan, seg)?;
+        }
+        None => {
+            steps.say(&format!("tunnel: {} ({why})", tunnel.name()));
+            build(&steps, &names, &plan)?;
+        }
+    }
     if steps.dry_run {
         steps.say("dry run: nothing was changed");
         return Ok(());
