@@ -12,7 +12,7 @@ use crate::cli::SegmentArgs;
 use crate::plan::{Action, Event};
 use crate::report::Out;
 use crate::segment::part::Part;
-use crate::segment::record::Record;
+use crate::segment::record::{Record, Serving};
 use crate::segment::{self, Host, Segment, derive, whoami};
 use crate::spec::tunnel::TunnelKind;
 use crate::state::{self, links, segment::Asked};
@@ -106,14 +106,20 @@ pub fn converge_dhcp(
     let said = |done: String, todo: String, action| {
         vec![Event::new("dhcp", name.as_str(), action, "").said(done, todo)]
     };
-    match (&part.dhcp, running) {
-        (Some(args), Some(pid)) if rec.dhcp.as_ref() == Some(args) => Ok(said(
+    // The server hands out the MTU the bridge had when it started: a new MTU is a restart.
+    let wanted = part.dhcp.as_ref().map(|args| Serving {
+        args: args.clone(),
+        mtu: part.mtu.unwrap_or_default(),
+    });
+    match (&wanted, running) {
+        (Some(w), Some(pid)) if rec.dhcp.as_ref() == Some(w) => Ok(said(
             format!("unchanged (pid {pid})"),
             format!("unchanged (pid {pid})"),
             Action::Unchanged,
         )),
-        (Some(args), running) => {
-            let range = args
+        (Some(w), running) => {
+            let range = w
+                .args
                 .iter()
                 .skip_while(|a| *a != "--range")
                 .nth(1)
@@ -134,8 +140,8 @@ pub fn converge_dhcp(
                 l2x(ctx, &["dhcp".into(), "stop".into(), name.clone()])?;
             }
             rec.dhcp = None;
-            l2x(ctx, args)?;
-            rec.dhcp = Some(args.clone());
+            l2x(ctx, &w.args)?;
+            rec.dhcp = wanted.clone();
             let pid = dhcp_running(part)?.map_or("?".to_string(), |p| p.to_string());
             Ok(said(
                 format!("{verb}ed (serving {range}, pid {pid})"),

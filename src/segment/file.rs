@@ -75,12 +75,25 @@ impl std::error::Error for Fault {}
 pub fn parse(text: &str) -> Result<File, Fault> {
     toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
+        let mut key = key_at(text, &span);
+        // A missing key is reported at the table it is missing from.
+        if let Some(name) = missing_field(e.message()) {
+            key = Some(match key {
+                Some(table) if span.end > span.start => format!("{table}.{name}"),
+                _ => name.to_string(),
+            });
+        }
         Fault {
             line: line_of(text, span.start),
-            key: key_at(text, &span),
+            key,
             message: e.message().to_string(),
         }
     })
+}
+
+/// `missing field `host``: `host`.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// The 1-based line of a byte offset.
@@ -94,13 +107,37 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The dotted key whose key or value holds `span`, for errors the TOML deserializer reports
-/// by position only ("invalid type: integer, expected a string"). None for a file that is no
-/// TOML at all.
+/// by position only ("invalid type: integer, expected a string"). In a file that does not parse
+/// (a key given twice), the key written on that line.
 fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
-    let table = DeTable::parse(text).ok()?;
+    let Ok(table) = DeTable::parse(text) else {
+        return key_on_line(text, span.start);
+    };
     let mut path = Vec::new();
     find(table.get_ref(), span, &mut path);
     (!path.is_empty()).then(|| path.join("."))
+}
+
+/// `[hosts.a]` on the line: `hosts.a`; `key = ...`: the key, under the last table header.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = line_of(text, offset) - 1;
+    let header = |l: &str| {
+        let l = l.trim();
+        (l.starts_with('[') && l.ends_with(']'))
+            .then(|| l.trim_matches(['[', ']']).trim().to_string())
+    };
+    let line = lines.get(at)?;
+    if let Some(h) = header(line) {
+        return Some(h);
+    }
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    let table = lines[..at].iter().rev().find_map(|l| header(l));
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 fn find(table: &DeTable, span: &Range<usize>, path: &mut Vec<String>) {
@@ -169,9 +206,16 @@ underlay = "198.51.100.2"
             (3, Some("hosts.a.ports"))
         );
         let twice = parse("segment = \"s\"\n[hosts.a]\n[hosts.a]\n").unwrap_err();
-        assert_eq!(twice.line, 3);
+        assert_eq!((twice.line, twice.key.as_deref()), (3, Some("hosts.a")));
+        let again = parse("segment = \"s\"\n[hosts.a]\nports = []\nports = []\n").unwrap_err();
+        assert_eq!(again.key.as_deref(), Some("hosts.a.ports"));
         assert!(twice.message.contains("duplicate"), "{twice}");
+        let missing = parse("segment = \"s\"\n[router]\naddress = \"x\"\n[hosts.a]\n").unwrap_err();
+        assert_eq!(
+            (missing.line, missing.key.as_deref()),
+            (2, Some("router.host"))
+        );
         let broken = parse("segment = \"s\n").unwrap_err();
-        assert_eq!((broken.line, broken.key), (1, None));
+        assert_eq!((broken.line, broken.key.as_deref()), (1, Some("segment")));
     }
 }

@@ -177,13 +177,18 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
                 })],
             ));
         }
-        (None, Some(_)) => plan.push(Change::new(
-            Event::unchanged("bridge", &part.bridge.name).said(
-                "left alone (not this segment's)",
-                "leave alone (not this segment's)",
-            ),
-            Vec::new(),
-        )),
+        (None, Some(_)) => {
+            let name = &part.bridge.name;
+            plan.push(Change::new(
+                Event::note(
+                    "bridge",
+                    name,
+                    format!("bridge {name} is not this segment's: left alone"),
+                    format!("bridge {name} is not this segment's: to be left alone"),
+                ),
+                Vec::new(),
+            ));
+        }
         (None, None) => {}
     }
     let mut gone: Vec<NatRule> = rec

@@ -29,8 +29,16 @@ pub struct Record {
     /// The interfaces the file named in `ports`, as they were before they were attached.
     pub ports: BTreeMap<String, Before>,
     pub masquerades: Vec<Masq>,
-    /// The `dhcp serve` arguments of the server apply started.
-    pub dhcp: Option<Vec<String>>,
+    /// The server apply started.
+    pub dhcp: Option<Serving>,
+}
+
+/// A DHCP server as apply started it: its `dhcp serve` arguments, and the bridge's MTU it
+/// read when it started (and hands out since).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Serving {
+    pub args: Vec<String>,
+    pub mtu: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
