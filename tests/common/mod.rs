@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod segment;
+pub mod site;
 
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
