@@ -20,7 +20,12 @@ impl Drop for Root {
 
 fn copy(from: &Path, to: &Path) {
     fs::create_dir_all(to.parent().unwrap()).unwrap();
-    let ok = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
     assert!(ok.success(), "cp {} {}", from.display(), to.display());
 }
 
@@ -57,7 +62,10 @@ fn systemd_analyze_verify_passes() {
     copy(Path::new(system), &units);
     let unit = units.join("l2x@.service");
     fs::write(&unit, UNIT).unwrap();
-    copy(Path::new(env!("CARGO_BIN_EXE_l2x")), &root.0.join("usr/bin/l2x"));
+    copy(
+        Path::new(env!("CARGO_BIN_EXE_l2x")),
+        &root.0.join("usr/bin/l2x"),
+    );
     let man = root.0.join("usr/share/man");
     for page in ["l2x-apply.1", "l2x-down.1"] {
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("man").join(page);
@@ -83,7 +91,11 @@ fn systemd_analyze_verify_passes() {
     assert_eq!(said, "", "verify prints nothing for a unit without faults");
     // The same unit naming a program that is not there fails: verify does look.
     let broken = units.join("l2x-broken@.service");
-    fs::write(&broken, UNIT.replace("ExecStart=l2x ", "ExecStart=l2x-not-there ")).unwrap();
+    fs::write(
+        &broken,
+        UNIT.replace("ExecStart=l2x ", "ExecStart=l2x-not-there "),
+    )
+    .unwrap();
     let (ok, said) = verify(&broken);
     assert!(!ok && said.contains("l2x-not-there"), "{said}");
 }

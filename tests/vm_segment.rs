@@ -48,11 +48,16 @@ fn by_hand(site: &Site, h: &str, part: &Value) {
     let bridge = &part["bridge"]["name"].as_str().unwrap();
     let mtu = part["mtu"].to_string();
     let mac = part["bridge"]["mac"].as_str().unwrap();
-    ns.ip_line(&format!("link add {bridge} address {mac} mtu {mtu} type bridge"));
+    ns.ip_line(&format!(
+        "link add {bridge} address {mac} mtu {mtu} type bridge"
+    ));
     ns.ip_line(&format!("link set {bridge} up"));
     for t in part["tunnels"].as_array().unwrap() {
         let name = t["name"].as_str().unwrap();
-        let (local, remote) = (t["local"].as_str().unwrap(), t["remotes"][0].as_str().unwrap());
+        let (local, remote) = (
+            t["local"].as_str().unwrap(),
+            t["remotes"][0].as_str().unwrap(),
+        );
         match t["kind"].as_str().unwrap() {
             "gretap" => ns.ip_line(&format!(
                 "link add {name} type gretap local {local} remote {remote} ttl {} key {}",
@@ -98,12 +103,16 @@ fn segment_over(tunnel: &str, mtu: u64) {
     }
     for (i, (h, _)) in HOSTS.iter().enumerate() {
         let c = site.add_container(h, "seg", &format!("02:00:00:00:06:{i:02x}"));
-        site.lease(h, c).unwrap_or_else(|| panic!("no lease on {h}"));
+        site.lease(h, c)
+            .unwrap_or_else(|| panic!("no lease on {h}"));
         assert_eq!(site.host(h).containers[c].mtu(), mtu, "{h}");
     }
     all_ping(&site);
     for (h, _) in HOSTS {
-        assert_eq!(site.apply(h, &file, &[]).ok().stdout, "segment seg: unchanged\n");
+        assert_eq!(
+            site.apply(h, &file, &[]).ok().stdout,
+            "segment seg: unchanged\n"
+        );
     }
     // c by hand, from what apply would make there.
     let part = site
@@ -117,7 +126,8 @@ fn segment_over(tunnel: &str, mtu: u64) {
     site.down("c", &file, &[]).ok();
     by_hand(&site, "c", &part);
     let c = site.add_container("c", "seg", "02:00:00:00:06:10");
-    site.lease("c", c).expect("a lease across the hand-made tunnels");
+    site.lease("c", c)
+        .expect("a lease across the hand-made tunnels");
     all_ping(&site);
 }
 

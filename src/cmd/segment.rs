@@ -45,7 +45,7 @@ fn kinds(part: &Part) -> Vec<&'static str> {
 
 /// Reads what the plans of `part` start from.
 pub fn read(
-    ctx: &mut crate::nl::Sockets,
+    s: &mut crate::nl::Sockets,
     part: &Part,
     rec: &Record,
 ) -> Result<state::segment::SegmentState> {
@@ -67,7 +67,7 @@ pub fn read(
         l2tp,
         nat: part.masquerade.is_some() || !rec.masquerades.is_empty(),
     };
-    state::segment::read(ctx, &asked)
+    state::segment::read(s, &asked)
 }
 
 /// The pid of the DHCP server running on the segment's bridge here, if one is.

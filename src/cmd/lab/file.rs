@@ -12,6 +12,7 @@ use ipnetwork::IpNetwork;
 
 use super::plan::{self, FileLab, Names, Plan, words};
 use super::step::Steps;
+use super::up;
 use super::wiring::{self, End};
 use crate::report::usage;
 use crate::segment::{self, Segment};
@@ -96,35 +97,18 @@ pub fn build(steps: &Steps, names: &Names, plan: &Plan, seg: &Segment) -> Result
     for ns in plan.namespaces(names) {
         wiring::namespace(steps, &ns)?;
     }
-    let internet = IpNetwork::new(IpAddr::V4(lab.internet), plan::UNDERLAY_PREFIX)?;
-    let wan_bridge = [
-        "bridge",
-        "add",
-        plan::WAN_BRIDGE,
-        "--addr",
-        &internet.to_string(),
-    ];
-    steps.l2x(&names.wan(), &words(&wan_bridge))?;
+    up::wan(steps, names, plan)?;
     for (i, host) in (1..).zip(&seg.hosts) {
-        let (ns, port, wan) = (names.host(i), plan::wan_port(i), names.wan());
-        let wan_end = End {
-            netns: &wan,
-            name: &port,
-        };
-        let host_end = End {
-            netns: &ns,
-            name: &lab.uplink,
-        };
-        wiring::cable(steps, &wan_end, &host_end)?;
-        steps.l2x(&wan, &words(&["attach", &port, plan::WAN_BRIDGE]))?;
-        for ip in [Some(host.underlay), host.local].into_iter().flatten() {
-            let net = IpNetwork::new(ip, plan::UNDERLAY_PREFIX)?;
-            wiring::address(steps, &ns, &lab.uplink, net)?;
-        }
+        let addrs = [Some(host.underlay), host.local]
+            .into_iter()
+            .flatten()
+            .map(|ip| IpNetwork::new(ip, plan::UNDERLAY_PREFIX))
+            .collect::<Result<Vec<_>, _>>()?;
+        up::underlay(steps, names, i, &lab.uplink, &addrs)?;
         // The file's extra ports: veths whose other end is a second interface of the
         // host's container.
         for extra in &host.ports {
-            let ct = names.container(i);
+            let (ns, ct) = (names.host(i), names.container(i));
             let a = End {
                 netns: &ns,
                 name: extra,
@@ -138,29 +122,13 @@ pub fn build(steps: &Steps, names: &Names, plan: &Plan, seg: &Segment) -> Result
     }
     let file = lab.path.display().to_string();
     for (i, host) in (1..).zip(&seg.hosts) {
-        steps.l2x(
-            &names.host(i),
-            &words(&["apply", &file, "--host", &host.name]),
-        )?;
+        let apply = words(&["apply", &file, "--host", &host.name]);
+        steps.l2x(&names.host(i), &apply)?;
     }
     for i in plan.host_ids() {
-        let (ns, ct, port) = (names.host(i), names.container(i), plan::container_port(i));
-        let host_end = End {
-            netns: &ns,
-            name: &port,
-        };
-        let ct_end = End {
-            netns: &ct,
-            name: plan::CONTAINER_IFACE,
-        };
-        wiring::cable(steps, &host_end, &ct_end)?;
-        steps.l2x(&ns, &words(&["attach", &port, &lab.segment]))?;
+        up::container(steps, names, i, &lab.segment)?;
     }
-    for i in plan.host_ids() {
-        let request = ["dhcp", "request", plan::CONTAINER_IFACE, "--timeout", "20s"];
-        steps.l2x(&names.container(i), &words(&request))?;
-    }
-    Ok(())
+    up::leases(steps, names, plan)
 }
 
 /// The segment's DHCP server's pid file on the router host: `dhcp serve`'s default there.

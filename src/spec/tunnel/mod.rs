@@ -388,11 +388,16 @@ pub fn mtu_notes(s: &mut Sockets, tunnel: &str, mtu: u32, bridge: &Link) -> Resu
     Ok(notes)
 }
 
+/// An address a tunnel can start or end at: unicast, not loopback.
+pub fn is_host_address(ip: IpAddr) -> bool {
+    let broadcast = matches!(ip, IpAddr::V4(v4) if v4.is_broadcast());
+    !(ip.is_unspecified() || ip.is_multicast() || ip.is_loopback() || broadcast)
+}
+
 /// Both ends of a point-to-point tunnel: unicast, distinct, one family.
 pub fn check_endpoints(local: IpAddr, remote: IpAddr) -> Result<()> {
     for (flag, ip) in [("--local", local), ("--remote", remote)] {
-        let broadcast = matches!(ip, IpAddr::V4(v4) if v4.is_broadcast());
-        if ip.is_unspecified() || ip.is_multicast() || ip.is_loopback() || broadcast {
+        if !is_host_address(ip) {
             return Err(usage(format!("{flag} {ip} is not a unicast host address")));
         }
     }
