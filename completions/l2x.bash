@@ -199,6 +199,12 @@ _l2x() {
             l2x__subcmd__help__subcmd__nat,del)
                 cmd="l2x__subcmd__help__subcmd__nat__subcmd__del"
                 ;;
+            l2x__subcmd__help__subcmd__nat,forward)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__forward"
+                ;;
+            l2x__subcmd__help__subcmd__nat,map)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__map"
+                ;;
             l2x__subcmd__help__subcmd__nat,masq)
                 cmd="l2x__subcmd__help__subcmd__nat__subcmd__masq"
                 ;;
@@ -265,8 +271,14 @@ _l2x() {
             l2x__subcmd__nat,del)
                 cmd="l2x__subcmd__nat__subcmd__del"
                 ;;
+            l2x__subcmd__nat,forward)
+                cmd="l2x__subcmd__nat__subcmd__forward"
+                ;;
             l2x__subcmd__nat,help)
                 cmd="l2x__subcmd__nat__subcmd__help"
+                ;;
+            l2x__subcmd__nat,map)
+                cmd="l2x__subcmd__nat__subcmd__map"
                 ;;
             l2x__subcmd__nat,masq)
                 cmd="l2x__subcmd__nat__subcmd__masq"
@@ -277,8 +289,14 @@ _l2x() {
             l2x__subcmd__nat__subcmd__help,del)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__del"
                 ;;
+            l2x__subcmd__nat__subcmd__help,forward)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__forward"
+                ;;
             l2x__subcmd__nat__subcmd__help,help)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__help"
+                ;;
+            l2x__subcmd__nat__subcmd__help,map)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__map"
                 ;;
             l2x__subcmd__nat__subcmd__help,masq)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__masq"
@@ -381,7 +399,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__attach)
-            opts="-n -j -q -v -h -V --isolated --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --isolated --move-addresses --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,7 +591,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__detach)
-            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --move-addresses --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1239,7 +1257,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__nat)
-            opts="masq del show"
+            opts="masq forward map del show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1253,6 +1271,34 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__nat__subcmd__del)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__map)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1719,7 +1765,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version masq del show help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version masq forward map del show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1741,7 +1787,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__del)
-            opts="-n -j -q -v -h -V --source --out --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --source --out --port --public --to --proto --in --addr --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1752,6 +1798,72 @@ _l2x() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -W "tcp udp" -- "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__forward)
+            opts="-n -j -q -v -h -V --port --to --proto --in --addr --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -W "tcp udp" -- "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1771,7 +1883,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__help)
-            opts="masq del show help"
+            opts="masq forward map del show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1798,7 +1910,35 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__nat__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__map)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1833,6 +1973,40 @@ _l2x() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__map)
+            opts="-n -j -q -v -h -V --public --to --in --no-addr --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --public)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -166,6 +166,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcomma
 complete -c l2x -n "__fish_l2x_using_subcommand tunnel; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -l isolated -d 'Mark the port isolated: two isolated ports never forward to each other (split horizon for a full mesh of tunnels)'
+complete -c l2x -n "__fish_l2x_using_subcommand attach" -l move-addresses -d 'Move IFACE\'s MAC, addresses and routes to the bridge in the same step (for a NIC that carries the host\'s own address: the host bridge)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s q -l quiet -d 'Print nothing on success'
@@ -173,22 +174,25 @@ complete -c l2x -n "__fish_l2x_using_subcommand attach" -s v -l verbose -d 'Prin
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand attach" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand detach" -l move-addresses -d 'Move back to IFACE the addresses and routes `attach --move-addresses` moved to the bridge, and give the bridge its own MAC again'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s q -l quiet -d 'Print nothing on success'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand detach" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s q -l quiet -d 'Print nothing on success'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s h -l help -d 'Print help'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq del show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "forward" -d 'Forward a port (or range) of this host to a machine on the segment (DNAT)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "map" -d 'Give a machine on the segment a public address of this host, every port both ways'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "del" -d 'Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "show" -d 'List the rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and not __fish_seen_subcommand_from masq forward map del show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
@@ -198,8 +202,39 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from masq" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l source -d 'The IPv4 network whose traffic is masqueraded, with prefix length (10.0.5.0/24); host bits are cleared' -r
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l out -d 'Only traffic leaving by this interface (default: any interface)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l port -d 'The host\'s port, or a range of them (8080, 5000-5010)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l to -d 'The machine connections go to, and its port [default: the port they came to]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l proto -r -f -a "tcp\t''
+udp\t''"
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l in -d 'Only connections arriving by this interface [default: any]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l addr -d 'Only connections to this address of the host [default: any of its addresses]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from forward" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -l public -d 'The public address that stands for the machine' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -l to -d 'The machine on the segment' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -l in -d 'The public side: only what arrives and leaves there [default: any interface]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -l no-addr -d 'Leave the public address to the host: do not add it to --in when it is missing'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from map" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l source -d 'The masquerade of this network' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l out -d 'With --source: the masquerade\'s --out' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l port -d 'The forward of this port or range' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l public -d 'The map of this public address' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l to -d 'With --port or --public: where the rule sends connections' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l proto -d 'With --port: the forward\'s protocol' -r -f -a "tcp\t''
+udp\t''"
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l in -d 'With --port or --public: the rule\'s --in' -r
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l addr -d 'With --port: the forward\'s --addr' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from del" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
@@ -214,8 +249,10 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
-complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "forward" -d 'Forward a port (or range) of this host to a machine on the segment (DNAT)'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "map" -d 'Give a machine on the segment a public address of this host, every port both ways'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
@@ -406,8 +443,10 @@ complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "del" -d 'Delete a tunnel; for L2TP the session, and its tunnel when no session is left'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from tunnel" -f -a "show" -d 'List tunnels with kind, endpoints, ids, MTU, state and bridge'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "masq" -d 'Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "del" -d 'Remove a masquerade rule; IPv4 forwarding is left as it is'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "show" -d 'List the masquerade rules l2x owns, and whether IPv4 forwarding is on'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "forward" -d 'Forward a port (or range) of this host to a machine on the segment (DNAT)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "map" -d 'Give a machine on the segment a public address of this host, every port both ways'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "del" -d 'Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "show" -d 'List the rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::site::{Site, Snapshot};
+use common::site::{Site, Snapshot, assert_unchanged};
 use common::*;
 
 /// The hosts of the 4-host segment: name, underlay.
@@ -168,7 +168,7 @@ fn four_hosts_converge_from_one_file() {
     site.remove_containers("d");
     let gone = site.down("d", &v1, &[]).ok();
     assert!(gone.stdout.contains("tunnel conv-vx: deleted"), "{gone:?}");
-    assert_eq!(site.host("d").snapshot(), before["d"], "d after down");
+    assert_unchanged(&site.host("d").snapshot(), &before["d"], "d after down");
     site.remove_host("d");
     // Host e joins, and the MTU changes: the file says so, and every host applies it.
     site.add_host("e", "192.0.2.5");
@@ -242,7 +242,7 @@ fn four_hosts_converge_from_one_file() {
             "{h}: {down:?}"
         );
         let was = before.get(h).unwrap_or(&before_e);
-        assert_eq!(&site.host(h).snapshot(), was, "{h} after down");
+        assert_unchanged(&site.host(h).snapshot(), was, &format!("{h} after down"));
     }
 }
 
@@ -310,7 +310,7 @@ fn an_apply_killed_after_any_request_is_completed_by_the_next_and_down_removes_i
     assert!(changing_requests(&full).len() >= 8, "{full:?}");
     let converged = site.host("a").ns.link_names();
     site.down("a", &file, &[]).ok();
-    assert_eq!(site.host("a").snapshot(), before, "a clean down");
+    assert_unchanged(&site.host("a").snapshot(), &before, "a clean down");
 
     // Killed right after its first changing request, then its second, ... until an apply
     // with the knob runs to its end.
@@ -326,10 +326,10 @@ fn an_apply_killed_after_any_request_is_completed_by_the_next_and_down_removes_i
         // Taken down from there: nothing of the segment is left.
         if n % 2 == 0 {
             site.down("a", &file, &[]).ok();
-            assert_eq!(
-                site.host("a").snapshot(),
-                before,
-                "down after a kill at {n}"
+            assert_unchanged(
+                &site.host("a").snapshot(),
+                &before,
+                &format!("down after a kill at {n}"),
             );
             continue;
         }
@@ -347,15 +347,15 @@ fn an_apply_killed_after_any_request_is_completed_by_the_next_and_down_removes_i
             "after a kill at {n}"
         );
         site.down("a", &file, &[]).ok();
-        assert_eq!(
-            site.host("a").snapshot(),
-            before,
-            "down after a kill at {n}"
+        assert_unchanged(
+            &site.host("a").snapshot(),
+            &before,
+            &format!("down after a kill at {n}"),
         );
     }
     assert!(kills >= 8, "apply was killed {kills} times");
     site.down("a", &file, &[]).ok();
-    assert_eq!(site.host("a").snapshot(), before);
+    assert_unchanged(&site.host("a").snapshot(), &before, "the end");
 }
 
 #[test]
@@ -372,7 +372,11 @@ fn what_is_not_the_segments_is_a_conflict_and_nothing_changes() {
         .apply("b", &file, &[])
         .fails(1, "bridge own is in the way of segment own");
     assert!(run.stderr.contains("hint: `l2x bridge del own`"), "{run:?}");
-    assert_eq!(site.host("b").snapshot(), before);
+    assert_unchanged(
+        &site.host("b").snapshot(),
+        &before,
+        "a conflict changes nothing",
+    );
     site.host("b").ns.ip_line("link del own");
     // An interface with the name of the segment's tunnel.
     site.host("b").ns.veth("own-vx", "x0");
@@ -381,7 +385,7 @@ fn what_is_not_the_segments_is_a_conflict_and_nothing_changes() {
         .apply("b", &file, &[])
         .fails(1, "interface own-vx is in the way of segment own");
     assert!(run.stderr.contains("`ip link del own-vx`"), "{run:?}");
-    assert_eq!(site.host("b").snapshot(), before, "nothing was made");
+    assert_unchanged(&site.host("b").snapshot(), &before, "nothing was made");
     site.host("b").ns.ip_line("link del own-vx");
     // Another segment's link: segment own's tunnel is in the way of segment own-vx's bridge.
     site.apply("b", &file, &[]).ok();

@@ -52,13 +52,8 @@ pub enum Command {
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
-    #[command(after_long_help = CHANGES_JSON)]
-    Detach {
-        /// The bridge port to release
-        iface: IfName,
-        #[command(flatten)]
-        change: DryRun,
-    },
+    #[command(after_long_help = DETACH_HELP)]
+    Detach(DetachArgs),
     /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
     #[command(subcommand)]
     Nat(NatCmd),
@@ -245,7 +240,7 @@ pub struct BridgeAddArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = IDEMPOTENT)]
+#[command(after_long_help = ATTACH_HELP)]
 pub struct AttachArgs {
     /// The interface to attach: a veth end, tap, tunnel or NIC
     pub iface: IfName,
@@ -255,6 +250,22 @@ pub struct AttachArgs {
     /// for a full mesh of tunnels)
     #[arg(long)]
     pub isolated: bool,
+    /// Move IFACE's MAC, addresses and routes to the bridge in the same step (for a NIC that
+    /// carries the host's own address: the host bridge)
+    #[arg(long)]
+    pub move_addresses: bool,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+#[derive(Debug, Args)]
+pub struct DetachArgs {
+    /// The bridge port to release
+    pub iface: IfName,
+    /// Move back to IFACE the addresses and routes `attach --move-addresses` moved to the
+    /// bridge, and give the bridge its own MAC again
+    #[arg(long)]
+    pub move_addresses: bool,
     #[command(flatten)]
     pub change: DryRun,
 }
@@ -397,12 +408,109 @@ pub enum NatCmd {
     /// Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding
     #[command(after_long_help = NAT_MASQ)]
     Masq(NatArgs),
-    /// Remove a masquerade rule; IPv4 forwarding is left as it is
+    /// Forward a port (or range) of this host to a machine on the segment (DNAT)
+    #[command(after_long_help = NAT_FORWARD)]
+    Forward(ForwardArgs),
+    /// Give a machine on the segment a public address of this host, every port both ways
+    #[command(after_long_help = NAT_MAP)]
+    Map(MapArgs),
+    /// Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is
     #[command(after_long_help = NAT_DEL)]
-    Del(NatArgs),
-    /// List the masquerade rules l2x owns, and whether IPv4 forwarding is on
+    Del(NatDelArgs),
+    /// List the rules l2x owns, and whether IPv4 forwarding is on
     #[command(after_long_help = NAT_JSON)]
     Show,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// What names a port forward.
+#[derive(Debug, Clone, Args)]
+pub struct ForwardRule {
+    /// The host's port, or a range of them (8080, 5000-5010)
+    #[arg(long, value_name = "PORT[-PORT]", value_parser = values::port_range)]
+    pub port: values::PortRange,
+    /// The machine connections go to, and its port [default: the port they came to]
+    #[arg(long, value_name = "IP[:PORT]", value_parser = values::target)]
+    pub to: values::Target,
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// Only connections arriving by this interface [default: any]
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+    /// Only connections to this address of the host [default: any of its addresses]
+    #[arg(long, value_name = "IP")]
+    pub addr: Option<std::net::Ipv4Addr>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    #[command(flatten)]
+    pub rule: ForwardRule,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+/// What names a 1:1 map.
+#[derive(Debug, Clone, Args)]
+pub struct MapRule {
+    /// The public address that stands for the machine
+    #[arg(long, value_name = "IP")]
+    pub public: std::net::Ipv4Addr,
+    /// The machine on the segment
+    #[arg(long, value_name = "IP")]
+    pub to: std::net::Ipv4Addr,
+    /// The public side: only what arrives and leaves there [default: any interface]
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub rule: MapRule,
+    /// Leave the public address to the host: do not add it to --in when it is missing
+    #[arg(long)]
+    pub no_addr: bool,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+/// `nat del` takes the flags of the rule it removes: a masquerade's (--source), a forward's
+/// (--port, --to) or a map's (--public, --to).
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("rule").required(true).args(["source", "port", "public"]))]
+pub struct NatDelArgs {
+    /// The masquerade of this network
+    #[arg(long, value_name = "CIDR", value_parser = values::ipv4_cidr)]
+    pub source: Option<Ipv4Network>,
+    /// With --source: the masquerade's --out
+    #[arg(long, value_name = "IFACE", requires = "source")]
+    pub out: Option<IfName>,
+    /// The forward of this port or range
+    #[arg(long, value_name = "PORT[-PORT]", value_parser = values::port_range, requires = "to")]
+    pub port: Option<values::PortRange>,
+    /// The map of this public address
+    #[arg(long, value_name = "IP", conflicts_with = "port", requires = "to")]
+    pub public: Option<std::net::Ipv4Addr>,
+    /// With --port or --public: where the rule sends connections
+    #[arg(long, value_name = "IP[:PORT]", value_parser = values::target)]
+    pub to: Option<values::Target>,
+    /// With --port: the forward's protocol
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// With --port or --public: the rule's --in
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+    /// With --port: the forward's --addr
+    #[arg(long, value_name = "IP")]
+    pub addr: Option<std::net::Ipv4Addr>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -574,7 +682,30 @@ JSON (-j): {\"changes\": [{\"object\" (\"bridge\", \"tunnel\", \"port\", \"nat\"
 \"name\", \"action\" (\"create\", \"unchanged\", \"attach\", \"change\", \"replace\", \"add-rule\", \
 \"note\", ...), \"detail\"}]}, and \"dry_run\": true with --dry-run.";
 
-const CHANGES_JSON: &str = "\
+const ATTACH_HELP: &str = "\
+An interface that carries IP addresses (IPv6 link-local ones aside) or routes is refused, exit \
+1, naming them: as a bridge port they would stop working, and over SSH that locks you out. \
+With --move-addresses they move to the bridge in one step: the bridge takes IFACE's MAC (a \
+DHCP server or switch on the LAN keeps recognising the host), then its addresses with their \
+lifetimes, flags and labels, IFACE joins the bridge, every route through IFACE (the default \
+route included, with its metric, table and source) moves to the bridge, and IFACE's addresses \
+go. If any step fails, everything is put back. Addresses a DHCP client holds are moved with a \
+warning: the client must now run on the bridge. What moved is recorded (/run/l2x/moved) for \
+`detach --move-addresses`.
+
+Safe to re-run: when the interface is already a port of the bridge with the same settings, \
+nothing changes and the command says `unchanged`; with other settings it fails (exit 1), names \
+each difference and changes nothing. A command that fails halfway undoes what it made.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const DETACH_HELP: &str = "\
+An interface that is no bridge port is already detached (`unchanged`, exit 0). With \
+--move-addresses the addresses and routes `attach --move-addresses` moved to the bridge move \
+back to IFACE, and the bridge gets its own MAC again; without that record (after a reboot) \
+every address and route of the bridge moves to IFACE, and the bridge keeps IFACE's MAC.
+
 --dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
 \"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
 
@@ -622,10 +753,42 @@ the chain and the rules that would let the network's traffic through.
 --dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
 \"action\", \"detail\"}]}.";
 
+const NAT_FORWARD: &str = "\
+Adds to table ip l2x: in chain prerouting (type nat hook prerouting priority -100) `[iifname \
+IN] (ip daddr ADDR | fib daddr type local) PROTO dport PORTS dnat to TO[:PORT]`, for \
+connections arriving for the host; in chain output the same for connections the host itself \
+opens to its own address (loopback aside); and, when TO is on a network of one of this host's \
+interfaces (the segment), in chain postrouting `ip saddr NET ip daddr TO PROTO dport PORT ct \
+status dnat masquerade`: a machine on the segment that connects to the host's public address \
+reaches the forwarded port too (hairpin), only connections the forward rewrote are \
+masqueraded, and connections from the internet keep their client address. With --in, only \
+connections arriving by that interface are forwarded (the hairpin then needs no --in). A \
+range with `--to IP:PORT` sends every port of it to that one port. Then turns on IPv4 \
+forwarding.
+
+Safe to re-run: a rule the table holds is `unchanged`. `nft list table ip l2x` shows the rules \
+as if typed with nft.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
+
+const NAT_MAP: &str = "\
+1:1 NAT: adds to table ip l2x `[iifname IN] ip daddr PUBLIC dnat to TO` (chains prerouting and \
+output) and `ip saddr TO [oifname IN] snat to PUBLIC` (postrouting, before the masquerades): \
+every connection to PUBLIC reaches TO, and TO's own connections leave with PUBLIC as their \
+source. When no interface has PUBLIC, it is added to --in as PUBLIC/32, labelled IN:l2x (so \
+that `nat del` knows it is l2x's to remove); --no-addr leaves that to you, and without --in \
+l2x cannot know where it belongs. Then turns on IPv4 forwarding.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
+
 const NAT_DEL: &str = "\
-Removes the rule with this source and --out (none means the rule for any interface); the \
-table goes with its last rule. A rule that is not there is already removed (`unchanged (no \
-such rule)`, exit 0).
+Removes the rule that the same flags made: `nat del --source CIDR [--out IFACE]` a \
+masquerade, `nat del --port PORT --to IP[:PORT] [--proto P] [--in IFACE] [--addr IP]` a \
+forward, `nat del --public IP --to IP [--in IFACE]` a map (and the public address l2x added \
+for it). The table goes with its last rule. A rule that is not there is already removed \
+(`unchanged (no such rule)`, exit 0).
 
 --dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
 \"action\", \"detail\"}]}.";
@@ -633,7 +796,10 @@ such rule)`, exit 0).
 const NAT_JSON: &str = "\
 JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forward is 1), \
 \"rules\": [{\"source\" (\"10.0.5.0/24\"), \"out\" (interface name, or null for any), \
-\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
+\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}] (the masquerades), \
+\"forwards\": [{\"proto\", \"ports\" (\"8080\" or \"5000-5010\"), \"to\", \"to_port\" (or null), \
+\"in\" (or null), \"addr\" (or null), \"hairpin\" (the segment, or null), \"handle\"}], \
+\"maps\": [{\"public\", \"to\", \"in\" (or null), \"handle\"}]}.";
 
 const APPLY_HELP: &str = "\
 The same file goes on every host; each host makes its own part of the segment: a bridge named \

@@ -168,6 +168,54 @@ pub fn ipv4_cidr(s: &str) -> Result<Ipv4Network, String> {
     }
 }
 
+pub use crate::msg::nft::forward::PortRange;
+
+/// A port or a range of ports, `8080` or `5000-5010`.
+pub fn port_range(s: &str) -> Result<PortRange, String> {
+    let port = |p: &str| match p.trim().parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!(
+            "'{s}' is not a port or range (1-65535: 8080, 5000-5010)"
+        )),
+        Ok(n) => Ok(n),
+    };
+    let (first, last) = match s.split_once('-') {
+        Some((a, b)) => (port(a)?, port(b)?),
+        None => (port(s)?, port(s)?),
+    };
+    if first > last {
+        return Err(format!("range {s} ends before it starts"));
+    }
+    Ok(PortRange { first, last })
+}
+
+/// Where connections go: `10.0.5.10` or `10.0.5.10:80`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub ip: Ipv4Addr,
+    pub port: Option<u16>,
+}
+
+pub fn target(s: &str) -> Result<Target, String> {
+    let bad = || format!("'{s}' is not IP or IP:PORT (10.0.5.10:80)");
+    let (ip, port) = match s.split_once(':') {
+        Some((ip, port)) => (
+            ip,
+            Some(
+                port.parse::<u16>()
+                    .ok()
+                    .filter(|&p| p > 0)
+                    .ok_or_else(bad)?,
+            ),
+        ),
+        None => (s, None),
+    };
+    let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
+    if ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast() || ip.is_loopback() {
+        return Err(format!("{ip} is not a machine to send connections to"));
+    }
+    Ok(Target { ip, port })
+}
+
 /// An IPv4 address range `FIRST-LAST`, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ipv4Range {
@@ -335,6 +383,39 @@ mod tests {
                 .contains("every address")
         );
         assert!(ipv4_cidr("10.0.5.0").is_err());
+    }
+
+    #[test]
+    fn ports_and_targets() {
+        assert_eq!(
+            port_range("8080"),
+            Ok(PortRange {
+                first: 8080,
+                last: 8080
+            })
+        );
+        assert_eq!(
+            port_range("5000-5010"),
+            Ok(PortRange {
+                first: 5000,
+                last: 5010
+            })
+        );
+        for bad in ["0", "70000", "10-5", "a", "", "1-"] {
+            assert!(port_range(bad).is_err(), "{bad}");
+        }
+        assert_eq!(target("10.0.5.10:80").unwrap().port, Some(80));
+        assert_eq!(target("10.0.5.10").unwrap().port, None);
+        for bad in [
+            "10.0.5.10:0",
+            "10.0.5.10:x",
+            "0.0.0.0",
+            "127.0.0.1:80",
+            "::1",
+            "a:80",
+        ] {
+            assert!(target(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

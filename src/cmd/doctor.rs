@@ -24,6 +24,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
     checks.extend(firewall(&host));
     for bridge in host.bridges() {
         checks.push(bridge_mtu(bridge, &host));
+        checks.extend(ports_with_addresses(bridge, &host));
     }
     for t in &host.tunnels {
         checks.push(underlay_mtu(t)?);
@@ -176,6 +177,38 @@ fn firewall(host: &Host) -> Vec<Check> {
         )
     };
     vec![br_netfilter, policy]
+}
+
+/// A bridge port's IP addresses stop working the moment it joins: traffic for them arrives
+/// at the bridge, which does not have them.
+fn ports_with_addresses(bridge: &Link, host: &Host) -> Vec<Check> {
+    host.ports(bridge)
+        .filter_map(|port| {
+            let addrs: Vec<String> = host
+                .addrs
+                .iter()
+                .filter(|a| a.index == port.index)
+                .map(|a| a.net.to_string())
+                .collect();
+            (!addrs.is_empty()).then(|| {
+                Check::bad(
+                    Status::Warn,
+                    format!("port {}", port.name),
+                    format!(
+                        "a port of {} that still has {}: as a port it cannot use them",
+                        bridge.name,
+                        addrs.join(", ")
+                    ),
+                    format!(
+                        "`l2x detach {p}` and `l2x attach {p} {b} --move-addresses` move them \
+                         (and {p}'s routes) to {b}",
+                        p = port.name,
+                        b = bridge.name
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// A bridge runs at the MTU of its smallest port. A tunnel smaller than the other ports means

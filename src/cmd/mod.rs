@@ -75,8 +75,9 @@ pub fn run_with(cli: Cli, out: Out) -> Result<()> {
         Command::Tunnel(cmd) => tunnel::run(&mut ctx, cmd),
         Command::Attach(args) => attach::attach(&mut ctx, args)
             .with_context(|| format!("attach {} {}", args.iface, args.bridge)),
-        Command::Detach { iface, change } => attach::detach(&mut ctx, iface, change.dry_run)
-            .with_context(|| format!("detach {iface}")),
+        Command::Detach(args) => {
+            attach::detach(&mut ctx, args).with_context(|| format!("detach {}", args.iface))
+        }
         Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Apply(args) => apply::run(&mut ctx, args)
             .with_context(|| format!("apply {}", args.segment.file.display())),

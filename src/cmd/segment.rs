@@ -49,9 +49,14 @@ pub fn read(
     part: &Part,
     rec: &Record,
 ) -> Result<state::segment::SegmentState> {
-    let mut names: Vec<String> = part.tunnels.iter().map(|t| t.name.clone()).collect();
-    names.extend(part.ports.iter().cloned());
-    names.extend(rec.ports.keys().cloned());
+    let names: Vec<String> = part.tunnels.iter().map(|t| t.name.clone()).collect();
+    let mut ports = part.ports.clone();
+    ports.extend(
+        rec.ports
+            .keys()
+            .filter(|p| !part.ports.contains(p))
+            .cloned(),
+    );
     let kinds = kinds(part);
     let tag = part.marks.l2tp_tag;
     let ours = move |id: u32| derive::is_l2tp_id(tag, id);
@@ -63,6 +68,7 @@ pub fn read(
     let asked = Asked {
         bridge: &part.bridge.name,
         names: &names,
+        ports: &ports,
         kinds: &kinds,
         l2tp,
         nat: part.masquerade.is_some() || !rec.masquerades.is_empty(),

@@ -2,7 +2,7 @@
 //! starts and removed when it stops, so that `dhcp leases`, `dhcp stop`, `show` and `doctor`
 //! find a server wherever its files are (`--lease-file`, `--pid-file`) without being told
 //! again. Records live in /run/l2x/servers, one per namespace and bridge; the namespace is
-//! known by its inode, so `-n NAME` and a path to the same namespace find the same record.
+//! known by its cookie, so `-n NAME` and a path to the same namespace find the same record.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -21,7 +21,7 @@ pub struct Record {
     pub bridge: String,
     /// The namespace as it was named on the command line (`-n NAME`), if one was.
     pub netns: Option<String>,
-    /// The namespace's identity (device and inode of its nsfs file).
+    /// The namespace's identity (`netns::current_id`).
     pub netns_id: String,
     pub pid: i32,
     pub pid_file: PathBuf,

@@ -125,8 +125,6 @@ impl Addr {
     }
 }
 
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 impl Addr {
     /// An address with a lifetime: a DHCP client or router advertisements hold it and will
     /// renew it on the interface they run on.
@@ -249,8 +247,6 @@ pub fn create(addr: &Addr, name: &str) -> Request<Route> {
 }
 
 /// `ip addr del CIDR dev NAME`: the address and prefix name it (and the peer, if it has one).
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn delete(addr: &Addr, name: &str) -> Request<Route> {
     let ip = addr.net.ip();
     let header = ifaddrmsg(family(&ip), addr.net.prefix(), 0, 0, addr.index);

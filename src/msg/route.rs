@@ -30,13 +30,12 @@ pub const RTA_PRIORITY: u16 = 6;
 pub const RTA_PREFSRC: u16 = 7;
 pub const RTA_METRICS: u16 = 8;
 pub const RTA_MULTIPATH: u16 = 9;
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
 pub const RTA_CACHEINFO: u16 = 12;
 pub const RTA_TABLE: u16 = 15;
 pub const RTA_PREF: u16 = 20;
 pub const RTA_EXPIRES: u16 = 23;
 
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
+#[cfg(test)]
 pub const RTAX_MTU: u16 = 2;
 
 pub const RT_TABLE_UNSPEC: u8 = 0;
@@ -59,7 +58,6 @@ pub const RTNH_F_ONLINK: u8 = 4;
 
 /// clock_t ticks per second, in which RTA_CACHEINFO reports expiry: 100 on every Linux
 /// architecture l2x runs on (USER_HZ).
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
 const USER_HZ: u32 = 100;
 
 /// struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags.
@@ -142,8 +140,6 @@ impl Route {
     }
 }
 
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 impl Route {
     /// The kernel made it itself, for an address (prefix, local and broadcast routes): it
     /// follows the address, never to be moved on its own.
@@ -174,9 +170,9 @@ impl Route {
     }
 }
 
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
 impl Route {
     /// One metric of RTA_METRICS (RTAX_MTU, ...), where it is set.
+    #[cfg(test)]
     pub fn metric(&self, kind: u16) -> Option<u32> {
         Attrs(&self.metrics).get(kind)?.u32()
     }
@@ -248,7 +244,6 @@ impl fmt::Display for Route {
 }
 
 /// RTA_MULTIPATH: struct rtnexthop (len, flags, hops, ifindex) each followed by attributes.
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
 fn nexthops(mut payload: &[u8]) -> Vec<NextHop> {
     let mut hops = Vec::new();
     while let Some(h) = payload.get(..8) {
@@ -269,7 +264,6 @@ fn nexthops(mut payload: &[u8]) -> Vec<NextHop> {
 }
 
 /// struct rta_cacheinfo's rta_expires (clock_t ticks, the third word); 0 for no expiry.
-#[cfg_attr(not(test), allow(dead_code))] // read by `attach --move-addresses`
 fn expires(payload: &[u8]) -> Option<u32> {
     let ticks = i32::from_ne_bytes(payload.get(8..12)?.try_into().ok()?);
     (ticks != 0).then(|| ticks.max(0) as u32 / USER_HZ)
@@ -337,8 +331,6 @@ fn write_nexthops(route: &Route, w: &mut AttrWriter) {
 }
 
 /// `ip route add` of `route` with everything it carries: fails if it exists (NLM_F_EXCL).
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn add(route: &Route, name: &str) -> Request<Rtnetlink> {
     let mut w = AttrWriter::with_header(&header(route));
     identify(route, &mut w);
@@ -365,8 +357,6 @@ pub fn add(route: &Route, name: &str) -> Request<Rtnetlink> {
 
 /// `ip route del` of exactly `route`: the kernel deletes the first route that matches every
 /// field given, so all of them are.
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn delete(route: &Route, name: &str) -> Request<Rtnetlink> {
     let mut w = AttrWriter::with_header(&header(route));
     identify(route, &mut w);
@@ -392,8 +382,6 @@ pub struct RouteFilter {
 }
 
 /// The routes of one family (AF_INET or AF_INET6), as `ip route show [table T] [dev D]`.
-// Used by `attach --move-addresses`.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn dump(family: u8, filter: RouteFilter) -> Request<Rtnetlink> {
     let mut w = AttrWriter::with_header(&rtmsg(family, 0, 0, 0, 0, 0));
     if let Some(table) = filter.table {

@@ -10,9 +10,10 @@ use anyhow::{Result, anyhow};
 
 use super::op::{Master, Op, Set};
 use super::{Event, Plan, Run};
+use crate::msg::addr::{self, Addr};
 use crate::msg::link::{self, Link, LinkChange, Placement};
 use crate::msg::nft::nat;
-use crate::msg::{addr, bridge, bridge_port, neigh};
+use crate::msg::{bridge, bridge_port, neigh, route};
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
 use crate::state::{links, nft, sysctl};
@@ -187,16 +188,22 @@ impl Executor<'_> {
                 self.s.route.ack(&link::delete(index, dev))?;
                 self.known.remove(dev);
             }
-            Op::AddAddr { dev, net } => {
-                let index = self.index(dev)?;
-                self.s.route.ack(&addr::add(index, dev, *net))?;
+            Op::AddAddr { dev, addr } => {
+                let on = Addr {
+                    index: self.index(dev)?,
+                    ..addr.clone()
+                };
+                self.s.route.ack(&addr::create(&on, dev))?;
             }
-            Op::DelAddr { dev, net } => {
-                let index = self.index(dev)?;
-                self.s
-                    .route
-                    .ack(&addr::delete(&addr::Addr::new(index, *net), dev))?;
+            Op::DelAddr { dev, addr } => {
+                let on = Addr {
+                    index: self.index(dev)?,
+                    ..addr.clone()
+                };
+                self.s.route.ack(&addr::delete(&on, dev))?;
             }
+            Op::AddRoute { dev, route } => self.s.route.ack(&route::add(route, dev))?,
+            Op::DelRoute { dev, route } => self.s.route.ack(&route::delete(route, dev))?,
             Op::AddRemote { dev, remote } => {
                 let index = self.index(dev)?;
                 self.s

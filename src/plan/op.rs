@@ -6,10 +6,10 @@ use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use ipnetwork::IpNetwork;
-
+use crate::msg::addr::Addr;
 use crate::msg::link::Placement;
 use crate::msg::nft::nat::NatRule;
+use crate::msg::route::Route as IpRoute;
 use crate::msg::{Feature, Generic, Request, Route};
 
 /// Builds a link's create request once its bridge's index is known.
@@ -63,13 +63,24 @@ pub enum Op {
     DelLink {
         dev: String,
     },
+    /// An address with everything it carries (lifetimes, flags, label); its ifindex is
+    /// `dev`'s, found when the step runs.
     AddAddr {
         dev: String,
-        net: IpNetwork,
+        addr: Addr,
     },
     DelAddr {
         dev: String,
-        net: IpNetwork,
+        addr: Addr,
+    },
+    /// A route, its interfaces given by index (they exist when the plan is made).
+    AddRoute {
+        dev: String,
+        route: IpRoute,
+    },
+    DelRoute {
+        dev: String,
+        route: IpRoute,
     },
     /// A VXLAN device's flood entry toward one remote.
     AddRemote {
@@ -123,8 +134,10 @@ impl Op {
             Op::SetAlias { dev, alias } if alias.is_empty() => format!("remove the alias of {dev}"),
             Op::SetAlias { dev, alias } => format!("set alias {alias} on {dev}"),
             Op::DelLink { dev } => format!("delete {dev}"),
-            Op::AddAddr { dev, net } => format!("add address {net} to {dev}"),
-            Op::DelAddr { dev, net } => format!("delete address {net} from {dev}"),
+            Op::AddAddr { dev, addr } => format!("add address {} to {dev}", addr.net),
+            Op::DelAddr { dev, addr } => format!("delete address {} from {dev}", addr.net),
+            Op::AddRoute { dev, route } => format!("add route {route} on {dev}"),
+            Op::DelRoute { dev, route } => format!("delete route {route} on {dev}"),
             Op::AddRemote { dev, remote } => format!("add remote {remote} to {dev}"),
             Op::DelRemote { dev, remote } => format!("delete remote {remote} from {dev}"),
             Op::SetIsolated { dev, on } => format!("set isolated {} on {dev}", on_off(*on)),

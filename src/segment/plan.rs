@@ -19,10 +19,10 @@ use crate::msg::nft::nat::NatRule;
 use crate::plan::{Action, Change, Event, Master, Op, Plan, Run, Set, Step};
 use crate::report::Hinted;
 use crate::spec::Mode;
+use crate::spec::hostbridge::Carried;
 use crate::spec::port::{Port, PortHave};
 use crate::spec::tunnel::{self, TunnelKind, TunnelState};
 use crate::spec::{bridge, nat};
-use crate::state::links::Device;
 use crate::state::segment::SegmentState;
 use crate::state::tunnel::Tunnel as Have;
 
@@ -92,7 +92,7 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
             mtu: link.mtu,
             up: link.up,
         });
-        plan.extend(port(part, link, bridge)?);
+        plan.extend(port(part, link, st)?);
     }
     for (name, before) in &rec.ports {
         if !part.ports.contains(name) {
@@ -323,8 +323,10 @@ fn tunnel(part: &Part, end: &TunnelEnd, st: &SegmentState, new_bridge: bool) -> 
 }
 
 /// A port the file names: attached to the bridge (made in the same plan, if need be), up, at
-/// the bridge's MTU. A port of another bridge is not taken from it.
-fn port(part: &Part, link: &Link, bridge: Option<&Device>) -> Result<Plan> {
+/// the bridge's MTU. A port of another bridge is not taken from it, and one that carries
+/// addresses or routes is refused, as `attach` refuses it.
+fn port(part: &Part, link: &Link, st: &SegmentState) -> Result<Plan> {
+    let bridge = st.bridge.as_ref();
     let spec = Port::new(&link.name, &part.bridge.name, false)?;
     let mtu = part.mtu.unwrap_or(crate::spec::port::ETH_DATA_LEN);
     let bridge_link = match bridge {
@@ -350,10 +352,43 @@ fn port(part: &Part, link: &Link, bridge: Option<&Device>) -> Result<Plan> {
         None => None,
     };
     let attached = master.is_some();
+    let carried = Carried {
+        addrs: st
+            .addrs
+            .iter()
+            .filter(|a| a.index == link.index)
+            .cloned()
+            .collect(),
+        routes: st
+            .routes
+            .iter()
+            .filter(|r| r.uses(link.index))
+            .cloned()
+            .collect(),
+    };
+    if !attached && !carried.is_empty() {
+        // attach's way out (moving them to the bridge) is no way out here: the segment's
+        // bridge has the addresses the file gives it, and no others.
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "{} (hosts.{}.ports) carries {}: as a port of {} they would stop working; \
+                 nothing was changed",
+                link.name,
+                part.host,
+                carried.words(),
+                part.bridge.name
+            ),
+            format!(
+                "move them elsewhere first, or take {} out of the file's ports",
+                link.name
+            ),
+        )));
+    }
     let have = PortHave {
         link: link.clone(),
         bridge: bridge_link,
         master,
+        carried,
     };
     let mut plan = spec.plan(&have, Mode::Converge)?;
     // The segment's MTU changed since the port was attached: it follows.

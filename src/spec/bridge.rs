@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use ipnetwork::IpNetwork;
 
 use super::Mode;
+use crate::msg::addr::Addr;
 use crate::msg::bridge::{self, BridgeSpec};
 use crate::msg::link::{Link, format_mac};
 use crate::plan::diff::{self, Diffs};
@@ -91,25 +92,11 @@ impl Bridge {
     }
 
     fn add_address(&self, net: &IpNetwork) -> Step {
-        let dev = self.name.clone();
-        Step::new(
-            Op::AddAddr {
-                dev: dev.clone(),
-                net: *net,
-            },
-            Op::DelAddr { dev, net: *net },
-        )
+        address_step(&self.name, Addr::new(0, *net), true)
     }
 
     fn delete_address(&self, net: &IpNetwork) -> Step {
-        let dev = self.name.clone();
-        Step::new(
-            Op::DelAddr {
-                dev: dev.clone(),
-                net: *net,
-            },
-            Op::AddAddr { dev, net: *net },
-        )
+        address_step(&self.name, Addr::new(0, *net), false)
     }
 
     /// What differs between an existing link and the bridge asked for, in the user's words.
@@ -206,6 +193,23 @@ fn alias(dev: &str, alias: &str) -> Op {
     }
 }
 
+/// Adds (or deletes) an address of `dev`, undone by the opposite.
+pub fn address_step(dev: &str, addr: Addr, add: bool) -> Step {
+    let (dev, other) = (dev.to_string(), addr.clone());
+    let (adds, deletes) = (
+        Op::AddAddr {
+            dev: dev.clone(),
+            addr,
+        },
+        Op::DelAddr { dev, addr: other },
+    );
+    if add {
+        Step::new(adds, deletes)
+    } else {
+        Step::new(deletes, adds)
+    }
+}
+
 fn set(dev: String, to: Set, back: Set) -> Step {
     Step::new(
         Op::SetLink {
@@ -264,7 +268,6 @@ pub fn delete(name: &str, have: Option<&Link>) -> Result<Plan> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::msg::addr::Addr;
 
     fn device(mtu: u32, addrs: &[&str]) -> Device {
         Device {

@@ -4,6 +4,7 @@
 //! difference); `apply` plans with `Mode::Converge` (differences become changes).
 
 pub mod bridge;
+pub mod hostbridge;
 pub mod nat;
 pub mod port;
 pub mod tunnel;

@@ -4,8 +4,11 @@
 //! when it holds them already. Adding or removing a rule is the same for every kind.
 
 use anyhow::{Result, anyhow};
-use ipnetwork::Ipv4Network;
+use ipnetwork::{IpNetwork, Ipv4Network};
 
+use super::bridge::address_step;
+use crate::msg::addr::Addr;
+use crate::msg::nft::map::Map;
 use crate::msg::nft::masquerade::Masquerade;
 use crate::msg::nft::nat::{NatRule, Owned};
 use crate::plan::{Action, Change, Event, Op, Plan, Step};
@@ -147,6 +150,57 @@ pub fn plan_swap(
     Ok(plan)
 }
 
+/// The label that marks a public address as one `nat map` added (and `nat del` may remove):
+/// `IFACE:l2x`. A label must start with its interface's name and fit IFNAMSIZ.
+pub fn public_label(iface: &str) -> Option<String> {
+    let label = format!("{iface}:l2x");
+    (label.len() <= 15).then_some(label)
+}
+
+/// A map's public address, added to its `--in` interface as a /32 when no interface has it.
+pub fn public_address(map: &Map, held: bool) -> Result<Option<Change>> {
+    if held {
+        return Ok(None);
+    }
+    let Some(iface) = &map.iface else {
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "no interface has {}, and without --in l2x cannot know which should",
+                map.public
+            ),
+            format!(
+                "give --in IFACE (the interface {} is reached by), or add it yourself and pass --no-addr",
+                map.public
+            ),
+        )));
+    };
+    let mut addr = Addr::new(0, IpNetwork::V4(Ipv4Network::new(map.public, 32)?));
+    addr.label = public_label(iface);
+    let net = addr.net;
+    Ok(Some(Change::new(
+        Event::new("address", format!("{net} on {iface}"), Action::Create, ""),
+        vec![address_step(iface, addr, true)],
+    )))
+}
+
+/// The public address `nat map` added, removed with its map; one l2x did not add stays.
+pub fn public_address_removal(map: &Map, held: Option<(String, Addr)>) -> Option<Change> {
+    let (iface, addr) = held?;
+    let on_its_side = map.iface.as_ref().is_none_or(|i| *i == iface);
+    let ours = on_its_side && addr.label.is_some() && addr.label == public_label(&iface);
+    ours.then(|| {
+        Change::new(
+            Event::new(
+                "address",
+                format!("{} on {iface}", addr.net),
+                Action::Delete,
+                "",
+            ),
+            vec![address_step(&iface, addr, false)],
+        )
+    })
+}
+
 /// The batch that makes the table hold `wanted`, unless it does already; undone by one that
 /// puts back what it held.
 fn rewrite(now: &Ruleset, before: &[NatRule], wanted: Vec<NatRule>) -> Vec<Step> {
@@ -247,9 +301,9 @@ mod tests {
 
     #[test]
     fn a_swap_rewrites_once() {
+        let m = |net: &str| masquerade(net.parse().unwrap(), None);
         let (old, new) = (rule("10.0.6.0/24"), rule("10.0.5.0/24"));
-        let m = |r: &NatRule| r.as_masquerade().unwrap().clone();
-        let now = ruleset(&[m(&old)]);
+        let now = ruleset(&[m("10.0.6.0/24")]);
         let plan = plan_swap(std::slice::from_ref(&old), Some(&new), &now, true).unwrap();
         assert_eq!(plan.steps(), ["rewrite table ip l2x (1 rules)"]);
         let said: Vec<&str> = plan.changes.iter().map(|c| c.event.done.as_str()).collect();
@@ -261,10 +315,10 @@ mod tests {
                 "unchanged (enabled)"
             ]
         );
-        let same = plan_swap(&[], Some(&new), &ruleset(&[m(&new)]), true).unwrap();
+        let held = ruleset(&[m("10.0.5.0/24")]);
+        let same = plan_swap(&[], Some(&new), &held, true).unwrap();
         assert!(same.is_noop(), "{same:?}");
-        let gone = plan_swap(std::slice::from_ref(&new), None, &ruleset(&[m(&new)]), true);
-        let gone = gone.unwrap();
+        let gone = plan_swap(std::slice::from_ref(&new), None, &held, true).unwrap();
         assert_eq!(gone.steps(), ["rewrite table ip l2x (0 rules)"]);
         assert_eq!(gone.changes.last().unwrap().event.object, "table");
     }

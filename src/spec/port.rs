@@ -4,6 +4,7 @@
 use anyhow::{Result, anyhow, bail};
 
 use super::Mode;
+use super::hostbridge::{self, Carried};
 use crate::msg::bridge_port;
 use crate::msg::link::Link;
 use crate::nl::ErrorKind;
@@ -21,15 +22,18 @@ pub struct Port {
     pub iface: String,
     pub bridge: String,
     pub isolated: bool,
+    /// The interface's MAC, addresses and routes move to the bridge (the host bridge).
+    pub move_addresses: bool,
 }
 
-/// The interface and the bridge as they are, and the interface's master when that is
-/// another bridge.
+/// The interface and the bridge as they are, the interface's master when that is another
+/// bridge, and what it carries that a port cannot.
 #[derive(Debug, Clone)]
 pub struct PortHave {
     pub link: Link,
     pub bridge: Link,
     pub master: Option<Link>,
+    pub carried: Carried,
 }
 
 impl Port {
@@ -41,6 +45,7 @@ impl Port {
             iface: iface.to_string(),
             bridge: bridge.to_string(),
             isolated,
+            move_addresses: false,
         })
     }
 
@@ -73,7 +78,10 @@ impl Port {
                 other.name,
                 self.iface
             ),
-            _ => plan.extend(self.attach(&have.link, &have.bridge, have.master.as_ref())),
+            _ if !have.carried.is_empty() && !self.move_addresses => {
+                return Err(hostbridge::refuse(&self.iface, &self.bridge, &have.carried));
+            }
+            _ => plan.extend(self.attach(have)),
         }
         Ok(plan)
     }
@@ -124,7 +132,8 @@ impl Port {
     /// Enslaves the interface and sets it up in one request, at the bridge's MTU when the
     /// bridge is below Ethernet's 1500 (a tunnel port lowered it, or its owner did: a bigger
     /// port would take frames the bridge cannot carry), then marks it isolated when asked.
-    fn attach(&self, link: &Link, bridge: &Link, from: Option<&Link>) -> Plan {
+    fn attach(&self, have: &PortHave) -> Plan {
+        let (link, bridge, from) = (&have.link, &have.bridge, have.master.as_ref());
         let mut plan = Plan::default();
         let fitted = fitted_mtu(link.mtu, bridge.mtu);
         let back = Set {
@@ -140,13 +149,18 @@ impl Port {
             ..Set::default()
         };
         let dev = self.iface.clone();
-        let mut steps = vec![Step::new(
+        let enslave = Step::new(
             Op::SetLink {
                 dev: dev.clone(),
                 set: to,
             },
             Op::SetLink { dev, set: back },
-        )];
+        );
+        let (mut steps, notes) = if have.carried.is_empty() {
+            (vec![enslave], Vec::new())
+        } else {
+            hostbridge::attach(link, bridge, &have.carried, enslave)
+        };
         if self.isolated {
             steps.push(isolate(&self.iface, true, false));
         }
@@ -156,6 +170,9 @@ impl Port {
             Event::new(OBJECT, &self.iface, Action::Attach, detail),
             steps,
         ));
+        for n in notes {
+            plan.push(n);
+        }
         if let Some(mtu) = fitted {
             let (port, br) = (&self.iface, &self.bridge);
             plan.push(Change::new(
@@ -303,6 +320,7 @@ mod tests {
             link: link(7, "ct1", 1500),
             bridge: bridge(1450),
             master: None,
+            carried: Carried::default(),
         };
         let plan = p.plan(&have, Mode::Refuse).unwrap();
         let Op::SetLink { set, .. } = &plan.changes[0].steps[0].op else {
@@ -327,6 +345,7 @@ mod tests {
             link: link(7, "ct1", 1500),
             bridge: bridge(1500),
             master: Some(other),
+            carried: Carried::default(),
         };
         let err = p.plan(&have, Mode::Refuse).unwrap_err();
         assert!(err.to_string().contains("already a port of br1"), "{err}");
@@ -346,6 +365,7 @@ mod tests {
             link: link(1, "lo", 65536),
             bridge: bridge(1500),
             master: None,
+            carried: Carried::default(),
         };
         let err = p.plan(&have, Mode::Refuse).unwrap_err();
         assert!(err.to_string().contains("loopback"), "{err}");

@@ -81,6 +81,17 @@ pub fn all(nl: &mut Netlink<Route>) -> Result<Vec<Link>> {
         .collect())
 }
 
+/// The addresses of an interface that stop working once it is a bridge port: all but IPv6
+/// link-local ones (the kernel makes those for every interface, ports too).
+pub fn movable(nl: &mut Netlink<Route>, index: u32) -> Result<Vec<Addr>> {
+    Ok(nl
+        .dump(&addr::dump(index))?
+        .iter()
+        .filter_map(|b| Addr::parse(b))
+        .filter(|a| !(a.net.is_ipv6() && a.is_link_scope()))
+        .collect())
+}
+
 /// Addresses of one interface (index > 0) or of all (index 0), without the kernel-made
 /// link-local ones.
 pub fn addresses(nl: &mut Netlink<Route>, index: u32) -> Result<Vec<Addr>> {

@@ -11,6 +11,7 @@ pub mod host;
 pub mod kernel;
 pub mod l2tp;
 pub mod links;
+pub mod moved;
 pub mod nft;
 pub mod probe;
 pub mod routes;

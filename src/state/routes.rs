@@ -1,13 +1,18 @@
-//! The underlay toward a tunnel's remote: the MTU of the path the kernel would send by (the
+//! Routes: the ones through an interface (what moves with its addresses to a bridge), and
+//! the underlay toward a tunnel's remote: the MTU of the path the kernel would send by (the
 //! route's own MTU, a learned path MTU, else the outgoing device's), asked the way any
 //! program asks: a UDP socket connected to the remote from the tunnel's local address, and
-//! IP_MTU. Nothing is sent.
+//! IP_MTU (nothing is sent).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
 use anyhow::{Context, Result};
+
+use crate::msg::route::{self, Route as IpRoute, RouteFilter};
+use crate::msg::{AF_UNSPEC, Route};
+use crate::nl::Netlink;
 
 /// The MTU of the path from `local` toward `remote`, or None when there is no route to it
 /// (yet) or `local` is not an address of this host (yet).
@@ -46,4 +51,30 @@ pub fn path_mtu(local: IpAddr, remote: IpAddr) -> Result<Option<u32>> {
             .with_context(|| format!("read the path MTU toward {remote}"));
     }
     Ok(u32::try_from(mtu).ok().filter(|&m| m > 0))
+}
+
+/// The routes that leave through interface `index` (directly or as a next hop), IPv4 and
+/// IPv6 in one dump, in every table, except those the kernel made for an address (they
+/// follow it).
+pub fn through(nl: &mut Netlink<Route>, index: u32) -> Result<Vec<IpRoute>> {
+    Ok(made_by_someone(nl, Some(index))?
+        .into_iter()
+        .filter(|r| r.uses(index))
+        .collect())
+}
+
+/// Every route of every interface and table, but those the kernel made for an address: for
+/// a command that asks the same of many interfaces.
+pub fn all(nl: &mut Netlink<Route>) -> Result<Vec<IpRoute>> {
+    made_by_someone(nl, None)
+}
+
+fn made_by_someone(nl: &mut Netlink<Route>, oif: Option<u32>) -> Result<Vec<IpRoute>> {
+    let filter = RouteFilter { table: None, oif };
+    Ok(nl
+        .dump(&route::dump(AF_UNSPEC, filter))?
+        .iter()
+        .filter_map(|b| IpRoute::parse(b))
+        .filter(|r| !r.is_kernel_made())
+        .collect())
 }

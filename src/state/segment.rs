@@ -10,17 +10,21 @@ use anyhow::Result;
 use super::l2tp::{self, L2tp};
 use super::links::{self, Device};
 use super::nft::{self, Ruleset};
-use super::sysctl;
 use super::tunnel::{self, Tunnel};
+use super::{routes, sysctl};
+use crate::msg::addr::Addr;
 use crate::msg::link::{self, Link};
+use crate::msg::route::Route as IpRoute;
 use crate::nl::Sockets;
 
 /// What to read.
 #[derive(Clone, Copy)]
 pub struct Asked<'a> {
     pub bridge: &'a str,
-    /// The tunnels and ports the segment names on this host.
+    /// The tunnels the segment names on this host.
     pub names: &'a [String],
+    /// The ports it names (and named).
+    pub ports: &'a [String],
     /// The link kinds whose every link is read when the bridge is gone.
     pub kinds: &'a [&'a str],
     /// When the segment may have L2TP tunnels: which tunnel ids are its own. Sessions in
@@ -42,6 +46,10 @@ pub struct SegmentState {
     pub l2tp: Option<L2tp>,
     pub ruleset: Option<Ruleset>,
     pub forwarding: bool,
+    /// When a port is still to be attached: every address that would stop working on a
+    /// bridge port (all but IPv6 link-local ones) and every route not made by the kernel.
+    pub addrs: Vec<Addr>,
+    pub routes: Vec<IpRoute>,
 }
 
 impl SegmentState {
@@ -92,12 +100,21 @@ pub fn read(s: &mut Sockets, asked: &Asked) -> Result<SegmentState> {
         .filter(|x| ours(x.tunnel_id))
         .map(|x| x.name.clone())
         .collect();
-    for name in asked.names.iter().chain(&sessions) {
+    for name in asked.names.iter().chain(asked.ports).chain(&sessions) {
         if st.link(name).is_none()
             && let Some(l) = links::find(&mut s.route, name)?
         {
             st.others.push(l);
         }
+    }
+    // What a port to be attached carries: read once for all of them.
+    if asked
+        .ports
+        .iter()
+        .any(|p| st.others.iter().any(|l| &l.name == p))
+    {
+        st.addrs = links::movable(&mut s.route, 0)?;
+        st.routes = routes::all(&mut s.route)?;
     }
     let read: Vec<Link> = st.ports.iter().chain(&st.others).cloned().collect();
     for l in &read {

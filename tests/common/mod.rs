@@ -2,6 +2,7 @@
 //! run inside them, and iproute2's JSON output as the independent oracle.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod nft;
 pub mod segment;
 pub mod site;
 

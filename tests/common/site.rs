@@ -60,6 +60,27 @@ impl std::fmt::Debug for Snapshot {
     }
 }
 
+impl Snapshot {
+    /// The leaves in which two snapshots differ, each side's, for an assertion's message.
+    pub fn differences(&self, other: &Snapshot) -> String {
+        let (a, b) = (format!("{self:?}"), format!("{other:?}"));
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+        let only = |x: &[&str], y: &[&str]| -> Vec<String> {
+            x.iter()
+                .filter(|l| !y.contains(l))
+                .map(|l| l.to_string())
+                .collect()
+        };
+        format!("now: {:?}\nbefore: {:?}", only(&a, &b), only(&b, &a))
+    }
+}
+
+/// Fails unless the namespace is as `before` showed it, naming what differs.
+#[track_caller]
+pub fn assert_unchanged(now: &Snapshot, before: &Snapshot, what: &str) {
+    assert!(now == before, "{what}: {}", now.differences(before));
+}
+
 fn flatten(path: &str, v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => m
@@ -331,14 +352,19 @@ fn forget_runtime(netns: &str) {
     let _ = fs::remove_dir_all(format!("/var/lib/l2x/{netns}"));
 }
 
-/// The runtime records l2x keeps under /run/l2x for a namespace (known by its device and
-/// inode, as l2x names it): the segments', the DHCP servers'.
+/// The runtime records l2x keeps under /run/l2x for a namespace, which it knows by its cookie
+/// (SO_NETNS_COOKIE, asked of a socket made in it): the segments', the DHCP servers'.
 fn records_of(netns: &str) -> Vec<PathBuf> {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(meta) = fs::metadata(format!("/run/netns/{netns}")) else {
+    let cookie = std::process::Command::new("ip")
+        .args(["netns", "exec", netns, "python3", "-c", COOKIE])
+        .output();
+    let Some(id) = cookie
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| format!("c{}", String::from_utf8_lossy(&o.stdout).trim()))
+    else {
         return Vec::new();
     };
-    let id = format!("{}-{}", meta.dev(), meta.ino());
     let mut found = Vec::new();
     for (dir, prefix) in [
         ("/run/l2x/segments", format!("{id}-")),
@@ -352,6 +378,10 @@ fn records_of(netns: &str) -> Vec<PathBuf> {
     }
     found
 }
+
+/// Prints the cookie of the network namespace it runs in.
+const COOKIE: &str = "import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); \
+print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), 'little'))";
 
 /// udhcpc's script: the address, the MTU and the default route the server handed out.
 const CLIENT_SCRIPT: &str = r#"#!/bin/sh

@@ -7,10 +7,7 @@
 pub mod batch;
 pub mod chain;
 pub mod expr;
-// The rule kinds `nat forward` and `nat map` will write.
-#[cfg_attr(not(test), allow(dead_code))]
 pub mod forward;
-#[cfg_attr(not(test), allow(dead_code))]
 pub mod map;
 pub mod masquerade;
 pub mod matches;

@@ -152,13 +152,6 @@ impl NatRule {
             NatRule::Masquerade(r) => r.to_string(),
         }
     }
-
-    pub fn as_masquerade(&self) -> Option<&Masquerade> {
-        match self {
-            NatRule::Masquerade(m) => Some(m),
-            _ => None,
-        }
-    }
 }
 
 /// One kernel rule of table ip l2x, for the rule kinds to read.

@@ -304,6 +304,7 @@ impl Tunnel {
                 iface: dev.clone(),
                 bridge: br.name.clone(),
                 isolated: self.isolated,
+                move_addresses: false,
             };
             if have.link.master == Some(br.index) {
                 diffs.extend(
