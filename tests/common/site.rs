@@ -219,9 +219,14 @@ impl Site {
         h.containers.len() - 1
     }
 
-    /// Removes the host's containers, as their manager does when they stop.
+    /// Removes the host's containers, as their manager does when they stop: their veths
+    /// first (a namespace's own links go only once the kernel has finished with it, a moment
+    /// after `ip netns del`), then their namespaces.
     pub fn remove_containers(&mut self, host: &str) {
-        self.host_mut(host).containers.clear();
+        let h = self.host_mut(host);
+        for c in h.containers.drain(..) {
+            h.ns.ip(&["link", "del", &c.port]);
+        }
     }
 
     /// busybox udhcpc in the container, once: the address it was given and configured (with
