@@ -74,9 +74,8 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
     }
     plan.extend(stale_l2tp(part, st, true));
     plan.extend(part.bridge_spec().plan(bridge, Mode::Converge)?);
-    let new_bridge = bridge.is_none();
     for end in &part.tunnels {
-        plan.extend(tunnel(part, end, st, new_bridge)?);
+        plan.extend(tunnel(part, end, st, bridge.is_none())?);
     }
     let mut record = Record {
         segment: part.segment.clone(),
@@ -86,6 +85,19 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
         // What the server runs with changes only once it was restarted so.
         dhcp: rec.dhcp.clone(),
     };
+    plan.extend(ports(part, st, rec, &mut record)?);
+    if bridge.is_none() {
+        // The bridge has no index until it is made: steps find it by name then.
+        plan.known.remove(&part.bridge.name);
+    }
+    plan.extend(masquerade(part, st, rec, &mut record)?);
+    Ok(Applied { plan, record })
+}
+
+/// The ports the file names, attached; those it named before and no longer does, given back.
+/// The record learns how each new one was before.
+fn ports(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> Result<Plan> {
+    let mut plan = Plan::default();
     for name in &part.ports {
         let link = st.link(name).ok_or_else(|| no_port(part, name))?;
         record.ports.entry(name.clone()).or_insert(Before {
@@ -99,10 +111,12 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
             plan.extend(release(part, st, name, before, "no longer in the file"));
         }
     }
-    if new_bridge {
-        // The bridge has no index until it is made: steps find it by name then.
-        plan.known.remove(&part.bridge.name);
-    }
+    Ok(plan)
+}
+
+/// The router's masquerade in place of the one apply added before, if that differs. The
+/// record learns the new one before it is added.
+fn masquerade(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> Result<Plan> {
     let wanted = part.masquerade();
     if let Some(m) = &wanted {
         let rule = Masq {
@@ -113,16 +127,11 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
             record.masquerades.push(rule);
         }
     }
-    let gone: Vec<NatRule> = rec
-        .masquerades
-        .iter()
-        .map(|m| nat::masquerade(m.source, m.out.clone()).into())
-        .collect();
-    if let Some(now) = &st.ruleset {
-        let wanted: Option<NatRule> = wanted.map(Into::into);
-        plan.extend(nat::plan_swap(&gone, wanted.as_ref(), now, st.forwarding)?);
-    }
-    Ok(Applied { plan, record })
+    let Some(now) = &st.ruleset else {
+        return Ok(Plan::default());
+    };
+    let wanted: Option<NatRule> = wanted.map(Into::into);
+    nat::plan_swap(&recorded(rec), wanted.as_ref(), now, st.forwarding)
 }
 
 /// The record once apply is done: the ports it gave back and the rules it removed are
@@ -151,51 +160,28 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
         }
     }
     plan.extend(stale_l2tp(part, st, false));
-    let ours = st.bridge.as_ref().filter(|b| part.marks.is_ours(&b.link));
-    if ours.is_some() {
-        // Ports the file names but the record does not know (it was lost) stay as they are.
-        let mut ports: BTreeMap<&String, Option<&Before>> =
-            part.ports.iter().map(|p| (p, None)).collect();
-        ports.extend(rec.ports.iter().map(|(p, b)| (p, Some(b))));
-        for (name, before) in ports {
-            let now = st.link(name).map(|l| Before {
-                mtu: l.mtu,
-                up: l.up,
-            });
-            if let Some(before) = before.copied().or(now) {
-                plan.extend(release(part, st, name, &before, ""));
-            }
-        }
-    }
-    match (ours, &st.bridge) {
-        (Some(b), _) => {
+    let name = &part.bridge.name;
+    match &st.bridge {
+        Some(b) if part.marks.is_ours(&b.link) => {
+            plan.extend(give_back(part, st, rec));
             plan.knows(&b.link);
             plan.push(Change::new(
-                Event::new("bridge", &part.bridge.name, Action::Delete, ""),
-                vec![Step::final_(Op::DelLink {
-                    dev: part.bridge.name.clone(),
-                })],
+                Event::new("bridge", name, Action::Delete, ""),
+                vec![Step::final_(Op::DelLink { dev: name.clone() })],
             ));
         }
-        (None, Some(_)) => {
-            let name = &part.bridge.name;
-            plan.push(Change::new(
-                Event::note(
-                    "bridge",
-                    name,
-                    format!("bridge {name} is not this segment's: left alone"),
-                    format!("bridge {name} is not this segment's: to be left alone"),
-                ),
-                Vec::new(),
-            ));
-        }
-        (None, None) => {}
+        Some(_) => plan.push(Change::new(
+            Event::note(
+                "bridge",
+                name,
+                format!("bridge {name} is not this segment's: left alone"),
+                format!("bridge {name} is not this segment's: to be left alone"),
+            ),
+            Vec::new(),
+        )),
+        None => {}
     }
-    let mut gone: Vec<NatRule> = rec
-        .masquerades
-        .iter()
-        .map(|m| nat::masquerade(m.source, m.out.clone()).into())
-        .collect();
+    let mut gone = recorded(rec);
     if let Some(m) = part.masquerade() {
         let m: NatRule = m.into();
         if !gone.contains(&m) {
@@ -208,6 +194,33 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
         plan.extend(nat::plan_swap(&gone, None, now, st.forwarding)?);
     }
     Ok(plan)
+}
+
+/// Every port the file names or the record knows, given back as it was before apply attached
+/// it; one the record does not know (it was lost) is released and left as it is.
+fn give_back(part: &Part, st: &SegmentState, rec: &Record) -> Plan {
+    let mut plan = Plan::default();
+    let mut ports: BTreeMap<&String, Option<&Before>> =
+        part.ports.iter().map(|p| (p, None)).collect();
+    ports.extend(rec.ports.iter().map(|(p, b)| (p, Some(b))));
+    for (name, before) in ports {
+        let now = st.link(name).map(|l| Before {
+            mtu: l.mtu,
+            up: l.up,
+        });
+        if let Some(before) = before.copied().or(now) {
+            plan.extend(release(part, st, name, &before, ""));
+        }
+    }
+    plan
+}
+
+/// The masquerades apply added, as rules.
+fn recorded(rec: &Record) -> Vec<NatRule> {
+    rec.masquerades
+        .iter()
+        .map(|m| nat::masquerade(m.source, m.out.clone()).into())
+        .collect()
 }
 
 /// A link in the way must be the segment's: anyone else's is a conflict, and nothing is sent.
