@@ -218,6 +218,16 @@ fn wrong_files_are_refused_naming_the_key_and_the_line() {
         "is a multicast address",
     );
     r(
+        "reservations-without-dhcp",
+        &GOOD.replace(
+            "dhcp = \"10.0.5.100-10.0.5.199\"",
+            "reservations = { \"02:00:00:00:00:10\" = \"10.0.5.10\" }",
+        ),
+        5,
+        "router.reservations",
+        "this is for the DHCP server: give router.dhcp",
+    );
+    r(
         "out-without-masquerade",
         &GOOD.replace("dhcp = ", "out = \"eth0\"\ndhcp = "),
         5,

@@ -175,96 +175,107 @@ fn hosts(
         .map(|k| k.get_ref().as_str())
         .collect();
     let slots = derive::slots(segment, &names);
-    let mut out = Vec::new();
+    let mut out: Vec<Host> = Vec::new();
     let mut seen: BTreeMap<IpAddr, String> = BTreeMap::new();
-    for ((key, host), slot) in hosts.get_ref().iter().zip(slots) {
-        let name = key.get_ref();
-        let at = |what: &str| format!("hosts.{name}.{what}");
-        if !host_name_ok(name) {
-            return Err(Refusal::Wrong(c.fault(
-                &format!("hosts.{name}"),
-                key.span(),
-                format!(
-                    "\"{name}\" cannot name a host: host names become interface names \
-                     (letters, digits, '-', '_', '.')"
-                ),
-            )));
-        }
-        let h = host.get_ref();
-        let Some(underlay) = &h.underlay else {
-            return Err(Refusal::Wrong(
-                c.fault(
-                    &at("underlay"),
-                    host.span(),
-                    "no underlay: the other hosts reach this one there (only an encrypted \
-                 segment may have hosts behind NAT, and encryption is not supported yet)"
-                        .into(),
-                ),
-            ));
-        };
-        let underlay_ip = address(c, &at("underlay"), underlay)?;
-        let local = match &h.local {
-            Some(l) => {
-                let ip = address(c, &at("local"), l)?;
-                if ip.is_ipv4() != underlay_ip.is_ipv4() {
-                    return Err(c.at(
-                        &at("local"),
-                        l,
-                        format!("{ip} and the underlay {underlay_ip} are of different families"),
-                    ));
-                }
-                Some(ip)
-            }
-            None => None,
-        };
-        for (key, value, ip) in [("underlay", Some(underlay), Some(underlay_ip))]
+    for ((key, raw), slot) in hosts.get_ref().iter().zip(slots) {
+        let h = host(c, key, raw, slot)?;
+        let at = |what: &str| format!("hosts.{}.{what}", h.name);
+        let written = raw.get_ref();
+        let addresses = [(Some(h.underlay), &written.underlay, "underlay")]
             .into_iter()
-            .chain([("local", h.local.as_ref(), local)])
-        {
-            let (Some(value), Some(ip)) = (value, ip) else {
+            .chain([(h.local, &written.local, "local")]);
+        for (ip, value, what) in addresses {
+            let (Some(ip), Some(value)) = (ip, value) else {
                 continue;
             };
-            if let Some(other) = seen.insert(ip, name.clone()) {
+            if let Some(other) = seen.insert(ip, h.name.clone()) {
                 return Err(c.at(
-                    &at(key),
+                    &at(what),
                     value,
                     format!("{ip} is also hosts.{other}'s address: two hosts cannot share one"),
                 ));
             }
         }
-        if let Some(first) = out.first() {
-            let first: &Host = first;
-            if first.underlay.is_ipv4() != underlay_ip.is_ipv4() {
-                return Err(c.at(
-                    &at("underlay"),
-                    underlay,
-                    format!(
-                        "{underlay_ip} and hosts.{}'s {} are of different families: a tunnel \
-                         joins two of one family",
-                        first.name, first.underlay
-                    ),
-                ));
-            }
+        if let (Some(first), Some(value)) = (out.first(), &written.underlay)
+            && first.underlay.is_ipv4() != h.underlay.is_ipv4()
+        {
+            return Err(c.at(
+                &at("underlay"),
+                value,
+                format!(
+                    "{} and hosts.{}'s {} are of different families: a tunnel joins two of one \
+                     family",
+                    h.underlay, first.name, first.underlay
+                ),
+            ));
         }
-        let ports = ports(c, name, h.ports.as_deref().unwrap_or_default())?;
-        if let Some(key) = &h.public_key {
-            PublicKey::parse(key.get_ref()).map_err(|e| {
-                c.at(
-                    &at("public_key"),
-                    key,
-                    format!("not a WireGuard public key: {e}"),
-                )
-            })?;
-        }
-        out.push(Host {
-            name: name.clone(),
-            underlay: underlay_ip,
-            local,
-            ports,
-            slot,
-        });
+        out.push(h);
     }
     Ok(out)
+}
+
+/// One host entry on its own: its name, addresses, ports and key.
+fn host(
+    c: &Checker,
+    key: &Spanned<String>,
+    host: &Spanned<file::Host>,
+    slot: u16,
+) -> Result<Host, Refusal> {
+    let name = key.get_ref();
+    let at = |what: &str| format!("hosts.{name}.{what}");
+    if !host_name_ok(name) {
+        return Err(Refusal::Wrong(c.fault(
+            &format!("hosts.{name}"),
+            key.span(),
+            format!(
+                "\"{name}\" cannot name a host: host names become interface names (letters, \
+                 digits, '-', '_', '.')"
+            ),
+        )));
+    }
+    let h = host.get_ref();
+    let Some(underlay) = &h.underlay else {
+        return Err(Refusal::Wrong(
+            c.fault(
+                &at("underlay"),
+                host.span(),
+                "no underlay: the other hosts reach this one there (only an encrypted segment may \
+             have hosts behind NAT, and encryption is not supported yet)"
+                    .into(),
+            ),
+        ));
+    };
+    let underlay = address(c, &at("underlay"), underlay)?;
+    let local = match &h.local {
+        Some(l) => {
+            let ip = address(c, &at("local"), l)?;
+            if ip.is_ipv4() != underlay.is_ipv4() {
+                return Err(c.at(
+                    &at("local"),
+                    l,
+                    format!("{ip} and the underlay {underlay} are of different families"),
+                ));
+            }
+            Some(ip)
+        }
+        None => None,
+    };
+    if let Some(key) = &h.public_key {
+        PublicKey::parse(key.get_ref()).map_err(|e| {
+            c.at(
+                &at("public_key"),
+                key,
+                format!("not a WireGuard public key: {e}"),
+            )
+        })?;
+    }
+    Ok(Host {
+        name: name.clone(),
+        underlay,
+        local,
+        ports: ports(c, name, h.ports.as_deref().unwrap_or_default())?,
+        slot,
+    })
 }
 
 /// A host's address: unicast, not loopback.
@@ -319,60 +330,8 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
             ),
         ));
     }
-    let address = match values::iface_addr(f.address.get_ref()) {
-        Ok(IpNetwork::V4(net)) => net,
-        Ok(IpNetwork::V6(_)) => {
-            return Err(c.at(
-                "router.address",
-                &f.address,
-                "an IPv6 router address is not supported yet: give the segment's IPv4 one",
-            ));
-        }
-        Err(e) => return Err(c.at("router.address", &f.address, e)),
-    };
-    if address.prefix() < 31 && [address.network(), address.broadcast()].contains(&address.ip()) {
-        return Err(c.at(
-            "router.address",
-            &f.address,
-            format!("{address} is the subnet's network or broadcast address, not a host's"),
-        ));
-    }
-    let dhcp = match &f.dhcp {
-        Some(d) => Some(range(c, d, address)?),
-        None => None,
-    };
-    let reservations = reservations(c, f.reservations.as_ref(), address)?;
-    if !reservations.is_empty() && dhcp.is_none() {
-        let (k, _) = f
-            .reservations
-            .as_ref()
-            .and_then(|r| r.iter().next())
-            .expect("some");
-        return Err(c.at(
-            "router.reservations",
-            k,
-            "reservations are given out by the DHCP server: give router.dhcp",
-        ));
-    }
-    let out = match &f.out {
-        Some(o) => Some(
-            o.get_ref()
-                .parse::<IfName>()
-                .map_err(|e: String| c.at("router.out", o, e))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let masquerade = f.masquerade.as_ref().is_some_and(|m| *m.get_ref());
-    if let Some(o) = &f.out
-        && !masquerade
-    {
-        return Err(c.at(
-            "router.out",
-            o,
-            "out names where the masquerade goes out: give masquerade = true",
-        ));
-    }
+    let address = router_address(c, &f.address)?;
+    let (out, masquerade) = masquerade(c, f)?;
     if let Some(dns) = &f.dns
         && *dns.get_ref()
     {
@@ -386,16 +345,87 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
             key_for: None,
         });
     }
-    if dhcp.is_none() {
-        for (key, v) in [
-            ("router.lease_file", &f.lease_file),
-            ("router.lease_time", &f.lease_time),
-        ] {
+    let dhcp = dhcp(c, f, address)?;
+    Ok(Router {
+        host: host.clone(),
+        address,
+        dhcp: dhcp.range,
+        masquerade,
+        out,
+        reservations: dhcp.reservations,
+        lease_file: dhcp.lease_file,
+        lease_time: dhcp.lease_time,
+    })
+}
+
+/// The bridge's address on the router host: an IPv4 host address with its prefix.
+fn router_address(c: &Checker, given: &Spanned<String>) -> Result<Ipv4Network, Refusal> {
+    let address = match values::iface_addr(given.get_ref()) {
+        Ok(IpNetwork::V4(net)) => net,
+        Ok(IpNetwork::V6(_)) => {
+            return Err(c.at(
+                "router.address",
+                given,
+                "an IPv6 router address is not supported yet: give the segment's IPv4 one",
+            ));
+        }
+        Err(e) => return Err(c.at("router.address", given, e)),
+    };
+    if address.prefix() < 31 && [address.network(), address.broadcast()].contains(&address.ip()) {
+        return Err(c.at(
+            "router.address",
+            given,
+            format!("{address} is the subnet's network or broadcast address, not a host's"),
+        ));
+    }
+    Ok(address)
+}
+
+/// `masquerade` and `out`, which only a masquerade takes.
+fn masquerade(c: &Checker, f: &file::Router) -> Result<(Option<String>, bool), Refusal> {
+    let masquerade = f.masquerade.as_ref().is_some_and(|m| *m.get_ref());
+    let Some(o) = &f.out else {
+        return Ok((None, masquerade));
+    };
+    if !masquerade {
+        return Err(c.at(
+            "router.out",
+            o,
+            "out names where the masquerade goes out: give masquerade = true",
+        ));
+    }
+    let out: IfName = o
+        .get_ref()
+        .parse()
+        .map_err(|e: String| c.at("router.out", o, e))?;
+    Ok((Some(out.to_string()), true))
+}
+
+/// What the DHCP server is given: its range and reservations, where it keeps its leases and
+/// for how long it gives them.
+#[derive(Default)]
+struct Dhcp {
+    range: Option<Ipv4Range>,
+    reservations: Vec<HostReservation>,
+    lease_file: Option<PathBuf>,
+    lease_time: Option<String>,
+}
+
+fn dhcp(c: &Checker, f: &file::Router, subnet: Ipv4Network) -> Result<Dhcp, Refusal> {
+    let Some(d) = &f.dhcp else {
+        let reserved = f.reservations.as_ref().and_then(|r| r.keys().next());
+        let given: [(&str, Option<&Spanned<String>>); 3] = [
+            ("router.reservations", reserved),
+            ("router.lease_file", f.lease_file.as_ref()),
+            ("router.lease_time", f.lease_time.as_ref()),
+        ];
+        for (key, v) in given {
             if let Some(v) = v {
                 return Err(c.at(key, v, "this is for the DHCP server: give router.dhcp"));
             }
         }
-    }
+        return Ok(Dhcp::default());
+    };
     let lease_file = match &f.lease_file {
         Some(p) if !p.get_ref().starts_with('/') => {
             return Err(c.at(
@@ -414,13 +444,9 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
         }
         None => None,
     };
-    Ok(Router {
-        host: host.clone(),
-        address,
-        dhcp,
-        masquerade,
-        out,
-        reservations,
+    Ok(Dhcp {
+        range: Some(range(c, d, subnet)?),
+        reservations: reservations(c, f.reservations.as_ref(), subnet)?,
         lease_file,
         lease_time,
     })
