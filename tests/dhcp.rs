@@ -274,10 +274,31 @@ fn bound_then_renewed(lab: &Lab, c: usize, limit: Duration, serve: &[&str]) {
     let leases = lab.leases();
     assert_eq!(leases["leases"][0]["ip"], b.ip.as_str(), "{leases}");
 
-    run_ok("kill", &["-9", &lab.server_pid()]);
+    let pid = lab.server_pid();
+    run_ok("kill", &["-9", &pid]);
+    // The pid file's lock goes with the process, which is gone a moment after the signal.
+    let start = Instant::now();
+    while !gone(&pid) {
+        assert!(
+            start.elapsed() < limit,
+            "pid {pid} still there after kill -9"
+        );
+        sleep(Duration::from_millis(20));
+    }
     lab.serve(serve).ok();
     let renewed = lab.wait_events(iface, true, 2, limit);
     assert_eq!(renewed[1].ip, b.ip, "renewed after the restart");
+}
+
+/// A process that has exited: gone, or a zombie waiting to be reaped.
+fn gone(pid: &str) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
 }
 
 #[test]
