@@ -14,6 +14,7 @@ mod nl;
 mod plan;
 mod printable;
 mod report;
+mod segment;
 mod show;
 mod spec;
 mod state;

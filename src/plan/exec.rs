@@ -161,6 +161,7 @@ impl Executor<'_> {
                 let at = Placement {
                     mtu: place.mtu,
                     up: place.up,
+                    group: place.group,
                     master,
                 };
                 if !self.echo {
@@ -177,6 +178,10 @@ impl Executor<'_> {
                 let change = self.link_change(set)?;
                 let index = self.index(dev)?;
                 self.s.route.ack(&link::change(index, dev, change))?;
+            }
+            Op::SetAlias { dev, alias } => {
+                let index = self.index(dev)?;
+                self.s.route.ack(&link::set_alias(index, dev, alias))?;
             }
             Op::DelLink { dev } => {
                 let index = self.index(dev)?;
@@ -270,6 +275,7 @@ impl Executor<'_> {
             master,
             mtu: set.mtu,
             mac: set.mac,
+            group: set.group,
         })
     }
 }

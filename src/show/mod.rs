@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod lab;
 pub mod leases;
 pub mod nat;
+pub mod segment;
 pub mod tunnels;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;

@@ -5,6 +5,7 @@
 pub mod dhcp_lab;
 pub mod nft;
 pub mod segment;
+pub mod site;
 
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
