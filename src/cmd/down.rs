@@ -14,7 +14,7 @@ use crate::segment::plan;
 use crate::segment::record::Record;
 
 pub fn run(ctx: &mut Ctx, args: &SegmentArgs, dry_run: bool) -> Result<()> {
-    let (seg, host) = segment::load(ctx, args, None)?;
+    let (seg, host) = segment::load(ctx, args)?;
     let part = Part::new(&seg, &host);
     let netns_id = netns::current_id()?;
     let mut rec = Record::read(&netns_id, &seg.name)?;

@@ -3,7 +3,6 @@
 //! `l2x dhcp serve --daemon` started through the command line a user would type.
 
 use std::net::IpAddr;
-use std::path::Path;
 
 use anyhow::Result;
 
@@ -18,8 +17,8 @@ use crate::spec::tunnel::TunnelKind;
 use crate::state::{self, links, segment::Asked};
 
 /// The file, and this host's entry in it.
-pub fn load(ctx: &mut Ctx, args: &SegmentArgs, key_file: Option<&Path>) -> Result<(Segment, Host)> {
-    let seg = segment::load(&args.file, key_file)?;
+pub fn load(ctx: &mut Ctx, args: &SegmentArgs) -> Result<(Segment, Host)> {
+    let seg = segment::load(&args.file)?;
     let here: Vec<IpAddr> = if args.host.is_some() {
         Vec::new()
     } else {
@@ -58,6 +57,7 @@ pub fn read(
             .cloned(),
     );
     let kinds = kinds(part);
+    let wireguard = derive::wireguard_name(&part.segment);
     let tag = part.marks.l2tp_tag;
     let ours = move |id: u32| derive::is_l2tp_id(tag, id);
     let l2tp = part
@@ -72,6 +72,7 @@ pub fn read(
         kinds: &kinds,
         l2tp,
         nat: part.masquerade.is_some() || !rec.masquerades.is_empty(),
+        wireguard: &wireguard,
     };
     state::segment::read(s, &asked)
 }

@@ -13,14 +13,17 @@ use crate::cli::SegmentArgs;
 use crate::report::Hinted;
 use crate::segment::derive;
 use crate::segment::part::Part;
+use crate::show;
 use crate::show::segment::{PeerView, StatusView};
-use crate::state::{echo, links};
+
+use crate::state::{echo, links, wireguard};
+use std::time::SystemTime;
 
 /// How long the peers have to answer.
 const WITHIN: Duration = Duration::from_secs(2);
 
 pub fn run(ctx: &mut Ctx, args: &SegmentArgs) -> Result<()> {
-    let (seg, host) = segment::load(ctx, args, None)?;
+    let (seg, host) = segment::load(ctx, args)?;
     let part = Part::new(&seg, &host);
     let bridge = links::find(&mut ctx.s.route, &seg.name)?
         .filter(|b| b.is_kind("bridge") && part.marks.is_ours(b))
@@ -40,6 +43,7 @@ pub fn run(ctx: &mut Ctx, args: &SegmentArgs) -> Result<()> {
         .map(|p| derive::link_local(derive::bridge_mac(&seg.name, &p.name)))
         .collect();
     let answers = echo::echo(bridge.index, &targets, WITHIN)?;
+    let wg = encrypted_peers(ctx, &part)?;
     let mut views = Vec::new();
     for (peer, answer) in peers.iter().zip(answers) {
         // A spoke reaches the other spokes through its one tunnel, to the router host.
@@ -60,11 +64,26 @@ pub fn run(ctx: &mut Ctx, args: &SegmentArgs) -> Result<()> {
             reachable: answer.is_some(),
             rtt_ms: answer.map(|d| d.as_secs_f64() * 1e3),
             counters: link.and_then(|l| l.stats),
+            wireguard: peer
+                .public_key
+                .and_then(|k| wg.iter().find(|p| p.public_key == k).cloned()),
+            encrypted: seg.encrypted,
         });
     }
     let unreachable: Vec<String> = views
         .iter()
         .filter(|v| !v.reachable)
+        .map(|v| v.host.clone())
+        .collect();
+    // A peer WireGuard never shook hands with: the keys do not match, or it is out of reach.
+    let silent: Vec<String> = views
+        .iter()
+        .filter(|v| {
+            v.encrypted
+                && v.wireguard
+                    .as_ref()
+                    .is_none_or(|w| w.handshake_ago.is_none())
+        })
         .map(|v| v.host.clone())
         .collect();
     let view = StatusView {
@@ -77,6 +96,21 @@ pub fn run(ctx: &mut Ctx, args: &SegmentArgs) -> Result<()> {
     if unreachable.is_empty() {
         return Ok(());
     }
+    if !silent.is_empty() {
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "{} of {} peers did not answer within {} s: {}; no WireGuard handshake with {}",
+                unreachable.len(),
+                view.peers.len(),
+                WITHIN.as_secs(),
+                unreachable.join(", "),
+                silent.join(", ")
+            ),
+            "a handshake needs each host's public_key in the file on every host to be the key \
+             of its key file (`l2x key pub --key-file PATH`), and the WireGuard port open between \
+             them",
+        )));
+    }
     Err(anyhow!(Hinted::new(
         format!(
             "{} of {} peers did not answer within {} s: {}",
@@ -87,4 +121,25 @@ pub fn run(ctx: &mut Ctx, args: &SegmentArgs) -> Result<()> {
         ),
         "apply the file on those hosts, and check the underlay between them (`l2x doctor`)",
     )))
+}
+
+/// The peers of this host's WireGuard interface, in an encrypted segment (none when the
+/// interface is missing or nothing runs it).
+fn encrypted_peers(ctx: &mut Ctx, part: &Part) -> Result<Vec<show::wireguard::PeerView>> {
+    let Some(w) = &part.wireguard else {
+        return Ok(Vec::new());
+    };
+    let Some(link) = links::find(&mut ctx.s.route, &w.name)? else {
+        return Ok(Vec::new());
+    };
+    let Some(backend) = wireguard::runs(&link)? else {
+        return Ok(Vec::new());
+    };
+    let dev = wireguard::read(&mut ctx.s, &w.name, backend)?;
+    let now = SystemTime::now();
+    Ok(dev
+        .peers
+        .iter()
+        .map(|p| show::wireguard::peer(p, now))
+        .collect())
 }

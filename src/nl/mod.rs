@@ -13,6 +13,7 @@ mod error;
 pub mod lock;
 pub mod netns;
 mod sockets;
+pub mod uapi;
 
 use std::io;
 use std::marker::PhantomData;

@@ -14,9 +14,10 @@ use crate::msg::addr::{self, Addr};
 use crate::msg::link::{self, Link, LinkChange, Placement};
 use crate::msg::nft::{dhcp_guard, nat};
 use crate::msg::{bridge, bridge_port, neigh, route};
+use crate::nl::uapi;
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
-use crate::state::{links, nft, sysctl};
+use crate::state::{links, nft, sysctl, wireguard};
 
 /// Why a plan did not run to its end.
 #[derive(Debug)]
@@ -260,6 +261,8 @@ impl Executor<'_> {
                     .route
                     .ack(&route::replace_default(index, dev, *gateway))?;
             }
+            Op::StartWireguardGo { name } => uapi::start(name)?,
+            Op::Wireguard { device, backend } => wireguard::configure(self.s, device, *backend)?,
         }
         Ok(())
     }

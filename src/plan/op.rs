@@ -11,6 +11,7 @@ use crate::msg::link::Placement;
 use crate::msg::nft::dhcp_guard::Guard;
 use crate::msg::nft::nat::NatRule;
 use crate::msg::route::Route as IpRoute;
+use crate::msg::wireguard::{Backend, Device};
 use crate::msg::{Feature, Generic, Request, Route};
 
 /// Builds a link's create request once its bridge's index is known.
@@ -126,6 +127,16 @@ pub enum Op {
         dev: String,
         gateway: std::net::Ipv4Addr,
     },
+    /// `wireguard-go NAME`: the interface, where the kernel has no WireGuard module.
+    StartWireguardGo {
+        name: String,
+    },
+    /// A WireGuard set: what `device` gives (keys, port, peers added, changed or removed),
+    /// sent to what runs the interface.
+    Wireguard {
+        device: Device,
+        backend: Backend,
+    },
 }
 
 /// Where a new link goes: its MTU, whether it is up, its link group, its bridge by name.
@@ -163,6 +174,8 @@ impl Op {
             Op::DefaultRoute { dev, gateway } => {
                 format!("set default route via {gateway} on {dev}")
             }
+            Op::StartWireguardGo { name } => format!("start wireguard-go {name}"),
+            Op::Wireguard { device, .. } => format!("configure wireguard {}", device.name),
         }
     }
 }

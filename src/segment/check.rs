@@ -23,13 +23,8 @@ use crate::spec::tunnel::{TunnelKind, is_host_address};
 pub enum Refusal {
     /// The file is wrong: exit status 2.
     Wrong(Fault),
-    /// The file asks for what this l2x cannot do yet: exit status 1. `key_for` names the
-    /// segment whose WireGuard key the request needs.
-    NotYet {
-        fault: Fault,
-        hint: String,
-        key_for: Option<String>,
-    },
+    /// The file asks for what this l2x cannot do yet: exit status 1.
+    NotYet { fault: Fault, hint: String },
 }
 
 /// The MTUs a segment may have: IPv4's minimum datagram to what a bridge takes.
@@ -55,9 +50,10 @@ impl Checker<'_> {
 
 pub fn check(file: file::File, text: &str) -> Result<Segment, Refusal> {
     let c = Checker { text };
-    if let Some(encrypt) = &file.encrypt {
-        return Err(encryption(&c, encrypt, file.segment.get_ref()));
-    }
+    let encrypted = match &file.encrypt {
+        Some(encrypt) => encryption(&c, encrypt)?,
+        None => false,
+    };
     let name = segment_name(&c, &file.segment)?;
     let tunnel = file
         .tunnel
@@ -93,7 +89,7 @@ pub fn check(file: file::File, text: &str) -> Result<Segment, Refusal> {
         None => derive::vni(&name),
     };
     let mesh = file.mesh.as_ref().is_none_or(|m| *m.get_ref());
-    let hosts = hosts(&c, &file.hosts, &name)?;
+    let hosts = hosts(&c, &file.hosts, &name, encrypted)?;
     let router = match &file.router {
         Some(r) => Some(router(&c, r, &hosts)?),
         None => None,
@@ -112,34 +108,53 @@ pub fn check(file: file::File, text: &str) -> Result<Segment, Refusal> {
         mtu: file.mtu.as_ref().map(|m| *m.get_ref()),
         vni,
         mesh,
+        encrypted,
         router,
         hosts,
     };
     names_fit(&c, &segment, &file)?;
+    reachable(&c, &segment, &file)?;
     Ok(segment)
 }
 
-fn encryption(c: &Checker, encrypt: &Spanned<String>, segment: &str) -> Refusal {
+fn encryption(c: &Checker, encrypt: &Spanned<String>) -> Result<bool, Refusal> {
     if encrypt.get_ref() != "wireguard" {
-        return c.at(
+        return Err(c.at(
             "encrypt",
             encrypt,
             format!(
                 "\"{}\" is no encryption l2x knows (encrypt = \"wireguard\")",
                 encrypt.get_ref()
             ),
-        );
+        ));
     }
-    Refusal::NotYet {
-        fault: c.fault(
-            "encrypt",
-            encrypt.span(),
-            "encrypted segments are not supported yet by this l2x; nothing was changed".into(),
-        ),
-        hint: "remove `encrypt` to apply the segment unencrypted, over an underlay you trust"
-            .into(),
-        key_for: Some(segment.to_string()),
+    Ok(true)
+}
+
+/// Two peers behind NAT cannot reach each other: one of every pair that has a tunnel needs
+/// an underlay.
+fn reachable(c: &Checker, s: &Segment, f: &file::File) -> Result<(), Refusal> {
+    for h in s.hosts.iter().filter(|h| h.underlay.is_none()) {
+        if let Some(p) = s.peers(&h.name).iter().find(|p| p.underlay.is_none()) {
+            let span = f
+                .hosts
+                .get_ref()
+                .keys()
+                .find(|k| k.get_ref() == &h.name)
+                .map_or(0..0, Spanned::span);
+            return Err(Refusal::Wrong(c.fault(
+                &format!("hosts.{}", h.name),
+                span,
+                format!(
+                    "neither {} nor {} has an underlay: behind NAT both, they cannot reach each \
+                     other; give one of them an underlay (or mesh = false, with a router host \
+                     that has one)",
+                    h.name, p.name
+                ),
+            )));
+        }
     }
+    Ok(())
 }
 
 fn segment_name(c: &Checker, name: &Spanned<String>) -> Result<String, Refusal> {
@@ -165,6 +180,7 @@ fn hosts(
     c: &Checker,
     hosts: &Spanned<BTreeMap<Spanned<String>, Spanned<file::Host>>>,
     segment: &str,
+    encrypted: bool,
 ) -> Result<Vec<Host>, Refusal> {
     if hosts.get_ref().is_empty() {
         return Err(c.at("hosts", hosts, "a segment needs at least one host"));
@@ -178,10 +194,10 @@ fn hosts(
     let mut out: Vec<Host> = Vec::new();
     let mut seen: BTreeMap<IpAddr, String> = BTreeMap::new();
     for ((key, raw), slot) in hosts.get_ref().iter().zip(slots) {
-        let h = host(c, key, raw, slot)?;
+        let h = host(c, key, raw, slot, encrypted)?;
         let at = |what: &str| format!("hosts.{}.{what}", h.name);
         let written = raw.get_ref();
-        let addresses = [(Some(h.underlay), &written.underlay, "underlay")]
+        let addresses = [(h.underlay, &written.underlay, "underlay")]
             .into_iter()
             .chain([(h.local, &written.local, "local")]);
         for (ip, value, what) in addresses {
@@ -196,16 +212,30 @@ fn hosts(
                 ));
             }
         }
-        if let (Some(first), Some(value)) = (out.first(), &written.underlay)
-            && first.underlay.is_ipv4() != h.underlay.is_ipv4()
+        let first = out.iter().find_map(|f| Some((f, f.underlay?)));
+        if let (Some((first, theirs)), Some(value), Some(mine)) =
+            (first, &written.underlay, h.underlay)
+            && theirs.is_ipv4() != mine.is_ipv4()
         {
             return Err(c.at(
                 &at("underlay"),
                 value,
                 format!(
-                    "{} and hosts.{}'s {} are of different families: a tunnel joins two of one \
-                     family",
-                    h.underlay, first.name, first.underlay
+                    "{mine} and hosts.{}'s {theirs} are of different families: a tunnel joins \
+                     two of one family",
+                    first.name
+                ),
+            ));
+        }
+        if let Some(key) = h.public_key
+            && let Some(other) = out.iter().find(|o| o.public_key == Some(key))
+        {
+            return Err(c.at(
+                &at("public_key"),
+                written.public_key.as_ref().expect("a key was read"),
+                format!(
+                    "hosts.{} has the same public key: each host needs its own",
+                    other.name
                 ),
             ));
         }
@@ -220,6 +250,7 @@ fn host(
     key: &Spanned<String>,
     host: &Spanned<file::Host>,
     slot: u16,
+    encrypted: bool,
 ) -> Result<Host, Refusal> {
     let name = key.get_ref();
     let at = |what: &str| format!("hosts.{name}.{what}");
@@ -234,21 +265,30 @@ fn host(
         )));
     }
     let h = host.get_ref();
-    let Some(underlay) = &h.underlay else {
-        return Err(Refusal::Wrong(
-            c.fault(
+    let underlay = match &h.underlay {
+        Some(u) => Some(address(c, &at("underlay"), u)?),
+        None if encrypted => None,
+        None => {
+            return Err(Refusal::Wrong(c.fault(
                 &at("underlay"),
                 host.span(),
-                "no underlay: the other hosts reach this one there (only an encrypted segment may \
-             have hosts behind NAT, and encryption is not supported yet)"
+                "no underlay: the other hosts reach this one there (only an encrypted segment, \
+                 encrypt = \"wireguard\", may have hosts behind NAT)"
                     .into(),
-            ),
-        ));
+            )));
+        }
     };
-    let underlay = address(c, &at("underlay"), underlay)?;
     let local = match &h.local {
         Some(l) => {
             let ip = address(c, &at("local"), l)?;
+            let Some(underlay) = underlay else {
+                return Err(c.at(
+                    &at("local"),
+                    l,
+                    "local is this host's own address where the others reach it at its \
+                     underlay: give underlay too",
+                ));
+            };
             if ip.is_ipv4() != underlay.is_ipv4() {
                 return Err(c.at(
                     &at("local"),
@@ -260,20 +300,32 @@ fn host(
         }
         None => None,
     };
-    if let Some(key) = &h.public_key {
-        PublicKey::parse(key.get_ref()).map_err(|e| {
-            c.at(
+    let public_key =
+        match &h.public_key {
+            Some(key) => Some(PublicKey::parse(key.get_ref()).map_err(|e| {
+                c.at(
+                    &at("public_key"),
+                    key,
+                    format!("not a WireGuard public key: {e}"),
+                )
+            })?),
+            None if encrypted => {
+                return Err(Refusal::Wrong(c.fault(
                 &at("public_key"),
-                key,
-                format!("not a WireGuard public key: {e}"),
-            )
-        })?;
-    }
+                host.span(),
+                "no public_key: every host of an encrypted segment needs one (`l2x key gen` \
+                 makes a key pair and prints the public key)"
+                    .into(),
+            )));
+            }
+            None => None,
+        };
     Ok(Host {
         name: name.clone(),
         underlay,
         local,
         ports: ports(c, name, h.ports.as_deref().unwrap_or_default())?,
+        public_key,
         slot,
     })
 }
@@ -342,7 +394,6 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
                 "DNS for the segment is not supported yet by this l2x; nothing was changed".into(),
             ),
             hint: "remove `dns` (the DHCP server then hands out no DNS server)".into(),
-            key_for: None,
         });
     }
     let dhcp = dhcp(c, f, address)?;

@@ -12,6 +12,8 @@
 use std::collections::BTreeSet;
 use std::net::Ipv6Addr;
 
+use ipnetwork::Ipv6Network;
+
 /// Slots, and so L2TP ports: 10000-32767, below Linux's ephemeral ports (32768-60999).
 pub const SLOTS: u16 = 22768;
 pub const L2TP_FIRST_PORT: u16 = 10000;
@@ -92,6 +94,34 @@ pub fn tunnel_name(segment: &str, peer: &str) -> String {
 /// The one VXLAN device of a full mesh, whose remotes are every other host.
 pub fn vxlan_name(segment: &str) -> String {
     format!("{segment}-vx")
+}
+
+/// The WireGuard interface of an encrypted segment, under its tunnels.
+pub fn wireguard_name(segment: &str) -> String {
+    format!("{segment}-wg")
+}
+
+/// The UDP port every host's WireGuard interface of the segment listens on: near WireGuard's
+/// usual 51820, and another for another segment (51820-55915).
+pub fn wireguard_port(segment: &str) -> u16 {
+    51820 + (hash(&["wireguard-port", segment]) % 4096) as u16
+}
+
+/// The inner network of an encrypted segment, between its WireGuard interfaces: a unique local
+/// IPv6 /64 (RFC 4193: fd00::/8 and a 40-bit global ID, here from the name), so it collides
+/// with no network of the hosts or of the segment itself.
+pub fn inner_network(segment: &str) -> Ipv6Network {
+    let id = hash(&["inner", segment]).to_be_bytes();
+    let mut octets = [0u8; 16];
+    octets[0] = 0xfd;
+    octets[1..6].copy_from_slice(&id[..5]);
+    Ipv6Network::new(Ipv6Addr::from(octets), 64).expect("64 is a prefix")
+}
+
+/// A host's inner address: its slot, plus one, in the inner network.
+pub fn inner_address(segment: &str, slot: u16) -> Ipv6Addr {
+    let net = u128::from(inner_network(segment).network());
+    Ipv6Addr::from(net | (u128::from(slot) + 1))
 }
 
 /// L2TPv3 numbers of the tunnel from the host in slot `mine` to the host in slot `theirs`.
@@ -178,6 +208,16 @@ mod tests {
             bridge_mac("superbr0", "a"),
             [0x0a, 0xd1, 0xe9, 0xf8, 0x64, 0x35]
         );
+    }
+
+    #[test]
+    fn inner_addresses_are_unique_local_and_stable() {
+        let net = inner_network("superbr0");
+        assert_eq!(net.to_string(), "fd0e:25f:6ab3::/64");
+        assert_eq!(inner_address("superbr0", 0).to_string(), "fd0e:25f:6ab3::1");
+        assert!(net.contains(inner_address("superbr0", SLOTS - 1)));
+        assert_ne!(inner_network("other"), net);
+        assert_eq!(wireguard_port("superbr0"), 52471);
     }
 
     #[test]

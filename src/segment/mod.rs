@@ -24,6 +24,7 @@ use anyhow::{Result, anyhow};
 use ipnetwork::Ipv4Network;
 
 use crate::cli::{HostReservation, Ipv4Range};
+use crate::msg::wireguard::key::PublicKey;
 use crate::report::{Hinted, usage};
 use crate::spec::tunnel::TunnelKind;
 
@@ -42,6 +43,8 @@ pub struct Segment {
     /// Given, or derived from the name (vxlan only).
     pub vni: u32,
     pub mesh: bool,
+    /// `encrypt = "wireguard"`: the tunnels run inside WireGuard, between inner addresses.
+    pub encrypted: bool,
     pub router: Option<Router>,
     /// In name order.
     pub hosts: Vec<Host>,
@@ -64,19 +67,22 @@ pub struct Router {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
     pub name: String,
-    /// Where the other hosts reach this one.
-    pub underlay: IpAddr,
+    /// Where the other hosts reach this one; None for a host behind NAT, which only an
+    /// encrypted segment may have: it reaches out to the others.
+    pub underlay: Option<IpAddr>,
     /// This host's own address, when it differs (1:1 NAT).
     pub local: Option<IpAddr>,
     pub ports: Vec<String>,
+    /// Its WireGuard key, in an encrypted segment.
+    pub public_key: Option<PublicKey>,
     /// See `derive::slots`.
     pub slot: u16,
 }
 
 impl Host {
-    /// The address this host's tunnels start from.
-    pub fn own_address(&self) -> IpAddr {
-        self.local.unwrap_or(self.underlay)
+    /// The address this host's packets leave from toward the others, when the file says.
+    pub fn own_address(&self) -> Option<IpAddr> {
+        self.local.or(self.underlay)
     }
 }
 
@@ -123,25 +129,22 @@ impl Segment {
 }
 
 /// Reads and checks a segment file. A file that is wrong is exit status 2, naming the key and
-/// the line; one that asks for what this l2x cannot do yet (encryption, DNS) is exit status 1.
-/// `key_file` is the WireGuard key an encrypted segment would use.
-pub fn load(path: &Path, key_file: Option<&Path>) -> Result<Segment> {
+/// the line; one that asks for what this l2x cannot do yet (DNS) is exit status 1.
+pub fn load(path: &Path) -> Result<Segment> {
     let text = read(path)?;
     let file = file::parse(&text).map_err(|fault| usage(fault.to_string()))?;
     match check::check(file, &text) {
         Ok(segment) => Ok(segment),
         Err(check::Refusal::Wrong(fault)) => Err(usage(fault.to_string())),
-        Err(check::Refusal::NotYet {
-            fault,
-            hint,
-            key_for,
-        }) => {
-            if let Some(segment) = key_for {
-                check_key_file(key_file, &segment, &fault)?;
-            }
+        Err(check::Refusal::NotYet { fault, hint }) => {
             Err(anyhow!(Hinted::new(fault.to_string(), hint)))
         }
     }
+}
+
+/// Where host keys live when `--key-file` does not say: /etc/l2x/SEGMENT.key.
+pub fn default_key_file(segment: &str) -> PathBuf {
+    PathBuf::from(format!("/etc/l2x/{segment}.key"))
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -163,23 +166,4 @@ fn read(path: &Path) -> Result<String> {
         )));
     }
     Ok(text)
-}
-
-/// An encrypted segment needs this host's private key: `--key-file`, else
-/// /etc/l2x/SEGMENT.key.
-fn check_key_file(given: Option<&Path>, segment: &str, fault: &file::Fault) -> Result<()> {
-    let path = given.map_or_else(
-        || PathBuf::from(format!("/etc/l2x/{segment}.key")),
-        Path::to_path_buf,
-    );
-    std::fs::metadata(&path).map(drop).map_err(|e| {
-        anyhow!(Hinted::new(
-            format!(
-                "line {}: encrypt: no key file {}: {e}",
-                fault.line,
-                path.display()
-            ),
-            format!("`l2x key gen --out {}` makes one", path.display()),
-        ))
-    })
 }

@@ -2,10 +2,10 @@
 //! value, the ports it attaches, its masquerade and its DHCP server. `apply --dry-run -j`
 //! prints it (the values a peer configured by hand needs); the planner turns it into specs.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use anyhow::Result;
-use ipnetwork::Ipv4Network;
+use ipnetwork::{IpNetwork, Ipv4Network, Ipv6Network};
 use serde::Serialize;
 
 use super::derive::{self, L2tpIds};
@@ -16,9 +16,11 @@ use crate::msg::l2tp::{Encap, L2TP_L2SPECTYPE_DEFAULT, SessionSpec, TunnelSpec};
 use crate::msg::link::format_mac;
 use crate::msg::nft::masquerade::Masquerade;
 use crate::msg::vxlan::{VXLAN_PORT, VxlanSpec};
+use crate::msg::wireguard::key::PrivateKey;
 use crate::spec::bridge::Bridge;
 use crate::spec::nat;
 use crate::spec::tunnel::{self, DEFAULT_TTL, Device, Gretap, L2tp, TunnelKind, Vxlan};
+use crate::spec::wireguard::{WantedPeer, WireGuard};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Part {
@@ -27,6 +29,9 @@ pub struct Part {
     /// The file's MTU, else (once sized) the largest that fits this host's paths.
     pub mtu: Option<u32>,
     pub bridge: BridgeEnd,
+    /// In an encrypted segment: the WireGuard interface the tunnels run inside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wireguard: Option<WireguardEnd>,
     pub tunnels: Vec<TunnelEnd>,
     /// The file's `ports` of this host.
     pub ports: Vec<String>,
@@ -46,6 +51,22 @@ pub struct BridgeEnd {
     /// On the router host: the segment's gateway address.
     pub address: Option<Ipv4Network>,
 }
+
+/// This host's WireGuard interface: its inner address and port, and one peer per host it has
+/// a tunnel to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireguardEnd {
+    pub name: String,
+    pub address: Ipv6Network,
+    pub listen_port: u16,
+    /// Where this host's WireGuard packets leave from, when the file says (not behind NAT).
+    pub underlay: Option<IpAddr>,
+    pub peers: Vec<WantedPeer>,
+}
+
+/// Seconds between keepalives from a host behind NAT: well within the 30 s or more a NAT
+/// keeps a UDP mapping open (WireGuard's own suggestion).
+pub const NAT_KEEPALIVE: u16 = 25;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MasqueradeEnd {
@@ -89,6 +110,7 @@ impl Part {
                 mac_bytes: mac,
                 address: router.map(|r| r.address),
             },
+            wireguard: s.encrypted.then(|| wireguard(s, me)),
             tunnels: tunnels(s, me),
             ports: me.ports.clone(),
             masquerade: router.filter(|r| r.masquerade).map(|r| MasqueradeEnd {
@@ -136,6 +158,27 @@ impl Part {
             stp: false,
             mark: Some(self.marks.mark.clone()),
         }
+    }
+
+    /// The WireGuard interface as the planner takes it: the tunnels' overhead above the
+    /// segment's MTU, marked.
+    pub fn wireguard_spec(&self, key: &PrivateKey) -> Result<Option<WireGuard>> {
+        let Some(end) = &self.wireguard else {
+            return Ok(None);
+        };
+        let overhead = match self.tunnels.first() {
+            Some(t) => t.device()?.overhead(),
+            None => 0,
+        };
+        Ok(Some(WireGuard {
+            name: end.name.clone(),
+            private_key: key.clone(),
+            listen_port: end.listen_port,
+            address: end.address.into(),
+            mtu: self.mtu.unwrap_or(crate::spec::port::ETH_DATA_LEN) + overhead,
+            peers: end.peers.clone(),
+            mark: Some(self.marks.mark.clone()),
+        }))
     }
 
     /// A tunnel as the planner takes it: on the segment's bridge, at its MTU, marked.
@@ -199,6 +242,48 @@ impl TunnelEnd {
     }
 }
 
+/// Where a host's tunnels end: its inner address in an encrypted segment, else its underlay
+/// (which every host of an unencrypted one has).
+fn tunnel_address(s: &Segment, h: &Host) -> IpAddr {
+    if s.encrypted {
+        return IpAddr::V6(derive::inner_address(&s.name, h.slot));
+    }
+    h.underlay
+        .expect("checked: every host of an unencrypted segment has an underlay")
+}
+
+/// The WireGuard interface: one peer per host this one has a tunnel to, allowed to send from
+/// its inner address alone. A peer with an underlay is sent to there; one behind NAT is
+/// answered where it came from; from behind NAT, this host keeps its mappings open.
+fn wireguard(s: &Segment, me: &Host) -> WireguardEnd {
+    let port = derive::wireguard_port(&s.name);
+    let inner = derive::inner_network(&s.name);
+    let peers = s
+        .peers(&me.name)
+        .iter()
+        .map(|p| WantedPeer {
+            host: p.name.clone(),
+            public_key: p
+                .public_key
+                .expect("checked: every host of an encrypted segment has one"),
+            endpoint: p.underlay.map(|ip| SocketAddr::new(ip, port)),
+            keepalive: me.underlay.is_none().then_some(NAT_KEEPALIVE),
+            allowed_ips: vec![IpNetwork::V6(
+                Ipv6Network::new(derive::inner_address(&s.name, p.slot), 128)
+                    .expect("128 is a prefix"),
+            )],
+        })
+        .collect();
+    WireguardEnd {
+        name: derive::wireguard_name(&s.name),
+        address: Ipv6Network::new(derive::inner_address(&s.name, me.slot), inner.prefix())
+            .expect("the inner network's prefix"),
+        listen_port: port,
+        underlay: me.own_address(),
+        peers,
+    }
+}
+
 /// This host's tunnels: one VXLAN device toward every other host in a full mesh over VXLAN,
 /// else one device per peer.
 fn tunnels(s: &Segment, me: &Host) -> Vec<TunnelEnd> {
@@ -210,8 +295,13 @@ fn tunnels(s: &Segment, me: &Host) -> Vec<TunnelEnd> {
         name,
         kind: s.tunnel,
         peers: peers.iter().map(|p| p.name.clone()).collect(),
-        local: me.own_address(),
-        remotes: peers.iter().map(|p| p.underlay).collect(),
+        local: if s.encrypted {
+            tunnel_address(s, me)
+        } else {
+            me.own_address()
+                .expect("checked: every host of an unencrypted segment has one")
+        },
+        remotes: peers.iter().map(|p| tunnel_address(s, p)).collect(),
         key: None,
         ttl: None,
         vni: None,
@@ -303,9 +393,10 @@ mod tests {
                         toward(&parts, &b.name, &a.name),
                     );
                     let what = format!("{tunnel} mesh={mesh} {} -> {}", a.name, b.name);
-                    assert_eq!(ab.local, a.underlay, "{what}");
-                    assert!(ab.remotes.contains(&b.underlay), "{what}");
-                    assert!(ba.remotes.contains(&a.underlay), "{what}");
+                    let (ua, ub) = (a.underlay.unwrap(), b.underlay.unwrap());
+                    assert_eq!(ab.local, ua, "{what}");
+                    assert!(ab.remotes.contains(&ub), "{what}");
+                    assert!(ba.remotes.contains(&ua), "{what}");
                     assert_eq!(
                         (ab.key, ab.vni, ab.dport),
                         (ba.key, ba.vni, ba.dport),

@@ -6,7 +6,7 @@
 //! container manager's veths) are never touched.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::{Result, anyhow};
 
@@ -16,19 +16,23 @@ use super::record::{Before, Masq, Record};
 use crate::msg::l2tp;
 use crate::msg::link::Link;
 use crate::msg::nft::nat::NatRule;
+use crate::msg::wireguard::Backend;
+use crate::msg::wireguard::key::PrivateKey;
 use crate::plan::{Action, Change, Event, Master, Op, Plan, Run, Set, Step};
 use crate::report::Hinted;
 use crate::spec::Mode;
 use crate::spec::hostbridge::Carried;
-use crate::spec::port::{Port, PortHave};
+use crate::spec::port::{ETH_DATA_LEN, Port, PortHave};
 use crate::spec::tunnel::{self, TunnelKind, TunnelState};
+use crate::spec::wireguard::{self as wg, Have as WgHave};
 use crate::spec::{bridge, nat};
 use crate::state::segment::SegmentState;
 use crate::state::tunnel::Tunnel as Have;
 
 /// The MTU of this host's part: the file's, else the smallest of what each tunnel's
 /// encapsulation leaves of its path (1500 where no route says otherwise yet), with a note for
-/// each path that had no route.
+/// each path that had no route. In an encrypted segment the paths are WireGuard's, to the
+/// peers' underlays, and each packet carries WireGuard's overhead as well as the tunnel's.
 pub fn size(
     part: &Part,
     path_mtu: impl Fn(IpAddr, IpAddr) -> Result<Option<u32>>,
@@ -36,21 +40,55 @@ pub fn size(
     if let Some(mtu) = part.mtu {
         return Ok((mtu, Vec::new()));
     }
-    let mut fit = crate::spec::port::ETH_DATA_LEN;
+    let mut fit = ETH_DATA_LEN;
     let mut notes = Vec::new();
+    let mut path = |name: &str, local: IpAddr, remote: IpAddr, overhead: u32| -> Result<()> {
+        let mtu = path_mtu(local, remote)?;
+        if mtu.is_none() {
+            let line = format!("no route to {remote} yet: sized for a 1500-byte underlay");
+            notes.push(Event::note("tunnel", name, line.clone(), line));
+        }
+        fit = fit.min(mtu.unwrap_or(ETH_DATA_LEN).saturating_sub(overhead));
+        Ok(())
+    };
+    if let Some(w) = &part.wireguard {
+        let tunnel = match part.tunnels.first() {
+            Some(t) => t.device()?.overhead(),
+            None => 0,
+        };
+        // A peer behind NAT has no address to ask a route for: its path is taken as 1500.
+        for remote in w.peers.iter().filter_map(|p| p.endpoint).map(|e| e.ip()) {
+            let local = w.underlay.unwrap_or(if remote.is_ipv4() {
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+            });
+            path(
+                &w.name,
+                local,
+                remote,
+                wg::overhead(remote.is_ipv6()) + tunnel,
+            )?;
+        }
+        if w.peers.iter().all(|p| p.endpoint.is_none()) {
+            fit = fit.min(ETH_DATA_LEN - wg::overhead(false) - tunnel);
+        }
+        return Ok((fit, notes));
+    }
     for end in &part.tunnels {
         let overhead = end.device()?.overhead();
         for &remote in &end.remotes {
-            let path = path_mtu(end.local, remote)?;
-            if path.is_none() {
-                let line = format!("no route to {remote} yet: sized for a 1500-byte underlay");
-                notes.push(Event::note("tunnel", &end.name, line.clone(), line));
-            }
-            let path = path.unwrap_or(crate::spec::port::ETH_DATA_LEN);
-            fit = fit.min(path.saturating_sub(overhead));
+            path(&end.name, end.local, remote, overhead)?;
         }
     }
     Ok((fit, notes))
+}
+
+/// What an encrypted segment's WireGuard interface needs that the file does not hold: this
+/// host's private key, and what runs a new interface.
+pub struct Keyed<'a> {
+    pub key: &'a PrivateKey,
+    pub backend: Backend,
 }
 
 /// What `apply` plans, and the record to write before it runs.
@@ -59,7 +97,12 @@ pub struct Applied {
     pub record: Record,
 }
 
-pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
+pub fn apply(
+    part: &Part,
+    st: &SegmentState,
+    rec: &Record,
+    keyed: Option<&Keyed>,
+) -> Result<Applied> {
     let mut plan = Plan::default();
     let bridge = st.bridge.as_ref();
     if let Some(b) = bridge {
@@ -74,6 +117,8 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record) -> Result<Applied> {
     }
     plan.extend(stale_l2tp(part, st, true));
     plan.extend(part.bridge_spec().plan(bridge, Mode::Converge)?);
+    // The tunnels start from its inner address: it comes first.
+    plan.extend(wireguard(part, st, keyed)?);
     for end in &part.tunnels {
         plan.extend(tunnel(part, end, st, bridge.is_none())?);
     }
@@ -160,6 +205,11 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
         }
     }
     plan.extend(stale_l2tp(part, st, false));
+    if let Some(w) = &st.wireguard
+        && part.marks.is_ours(&w.device.link)
+    {
+        plan.extend(wireguard_removal(&w.device.link, ""));
+    }
     let name = &part.bridge.name;
     match &st.bridge {
         Some(b) if part.marks.is_ours(&b.link) => {
@@ -259,6 +309,64 @@ fn removal(t: &Have, st: &SegmentState, why: &str) -> Result<Change> {
         Event::new("tunnel", &t.name, Action::Delete, why),
         tunnel::removal(t, st.l2tp.as_ref())?,
     ))
+}
+
+/// The WireGuard interface as the file wants it: made, changed in place, made anew when
+/// nothing runs it any more (a wireguard-go that was killed leaves its TUN device), or removed
+/// when the file no longer encrypts.
+fn wireguard(part: &Part, st: &SegmentState, keyed: Option<&Keyed>) -> Result<Plan> {
+    let have = st.wireguard.as_ref();
+    let (spec, keyed) = match (keyed, have) {
+        (Some(k), _) => match part.wireguard_spec(k.key)? {
+            Some(spec) => (spec, k),
+            None => return Ok(Plan::default()),
+        },
+        (None, Some(w)) if part.marks.is_ours(&w.device.link) => {
+            return Ok(wireguard_removal(&w.device.link, "no longer encrypted"));
+        }
+        (None, _) => return Ok(Plan::default()),
+    };
+    let Some(w) = have else {
+        return spec.plan(keyed.backend, None);
+    };
+    claim(part, &w.device.link, "interface")?;
+    if let Some((config, backend)) = &w.running {
+        let have = WgHave {
+            link: &w.device,
+            config,
+            backend: *backend,
+        };
+        return spec.plan(*backend, Some(have));
+    }
+    let made = spec.plan(keyed.backend, None)?;
+    let mut steps = vec![Step::final_(Op::DelLink {
+        dev: spec.name.clone(),
+    })];
+    steps.extend(made.changes.iter().flat_map(|c| c.steps.clone()));
+    let mut plan = Plan::default();
+    plan.knows(&w.device.link);
+    plan.push(Change::new(
+        Event::new(
+            "wireguard",
+            &spec.name,
+            Action::Replace,
+            format!("nothing ran it; now {}", keyed.backend),
+        ),
+        steps,
+    ));
+    Ok(plan)
+}
+
+fn wireguard_removal(link: &Link, why: &str) -> Plan {
+    let mut plan = Plan::default();
+    plan.knows(link);
+    plan.push(Change::new(
+        Event::new("wireguard", &link.name, Action::Delete, why),
+        vec![Step::final_(Op::DelLink {
+            dev: link.name.clone(),
+        })],
+    ));
+    plan
 }
 
 /// L2TP tunnels of the segment with no session left (a crash between making the tunnel and its

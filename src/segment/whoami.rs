@@ -21,7 +21,12 @@ pub fn host<'a>(s: &'a Segment, asked: Option<&str>, here: &[IpAddr]) -> Result<
     let mine: Vec<&Host> = s
         .hosts
         .iter()
-        .filter(|h| here.contains(&h.underlay) || h.local.is_some_and(|l| here.contains(&l)))
+        .filter(|h| {
+            [h.underlay, h.local]
+                .iter()
+                .flatten()
+                .any(|ip| here.contains(ip))
+        })
         .collect();
     match mine.as_slice() {
         [one] => Ok(one),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{new_table, render};
+use super::{new_table, render, wireguard};
 use crate::msg::link::Stats;
 
 #[derive(Debug, Serialize)]
@@ -26,11 +26,23 @@ pub struct PeerView {
     pub reachable: bool,
     pub rtt_ms: Option<f64>,
     pub counters: Option<Stats>,
+    /// In an encrypted segment: the peer as this host's WireGuard interface has it (None when
+    /// the interface has no such peer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wireguard: Option<wireguard::PeerView>,
+    /// Whether the segment is encrypted (the table gets a handshake column).
+    #[serde(skip)]
+    pub encrypted: bool,
 }
 
 impl StatusView {
     pub fn table(&self) -> String {
-        let mut t = new_table(&["PEER", "TUNNEL", "KIND", "MTU", "FRAMES", "RTT", "RX", "TX"]);
+        let mut header = vec!["PEER", "TUNNEL", "KIND", "MTU", "FRAMES", "RTT", "RX", "TX"];
+        let encrypted = self.peers.iter().any(|p| p.encrypted);
+        if encrypted {
+            header.push("HANDSHAKE");
+        }
+        let mut t = new_table(&header);
         for p in &self.peers {
             let (rx, tx) = p.counters.map_or((String::new(), String::new()), |c| {
                 (
@@ -38,7 +50,7 @@ impl StatusView {
                     format!("{} pkts {} B", c.tx_packets, c.tx_bytes),
                 )
             });
-            t.add_row(vec![
+            let mut row = vec![
                 p.host.clone(),
                 p.tunnel.clone(),
                 p.kind.clone(),
@@ -52,7 +64,14 @@ impl StatusView {
                 p.rtt_ms.map_or("-".into(), |ms| format!("{ms:.3} ms")),
                 rx,
                 tx,
-            ]);
+            ];
+            if encrypted {
+                row.push(match &p.wireguard {
+                    Some(w) => wireguard::ago(w.handshake_ago),
+                    None => "no such peer".into(),
+                });
+            }
+            t.add_row(row);
         }
         render(t, self.peers.len(), "no other hosts in the segment")
     }

@@ -18,6 +18,7 @@ pub mod routes;
 pub mod segment;
 pub mod sysctl;
 pub mod tunnel;
+pub mod wireguard;
 
 pub use host::Host;
 pub use links::Device;

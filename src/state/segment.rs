@@ -11,10 +11,11 @@ use super::l2tp::{self, L2tp};
 use super::links::{self, Device};
 use super::nft::{self, Ruleset};
 use super::tunnel::{self, Tunnel};
-use super::{routes, sysctl};
+use super::{routes, sysctl, wireguard};
 use crate::msg::addr::Addr;
 use crate::msg::link::{self, Link};
 use crate::msg::route::Route as IpRoute;
+use crate::msg::wireguard::{Backend, Device as WgDevice};
 use crate::nl::Sockets;
 
 /// What to read.
@@ -32,6 +33,17 @@ pub struct Asked<'a> {
     pub l2tp: Option<&'a dyn Fn(u32) -> bool>,
     /// Whether the ruleset and forwarding are wanted (a router's masquerade).
     pub nat: bool,
+    /// The segment's WireGuard interface, whether the file asks for one or not (one left from
+    /// when it did).
+    pub wireguard: &'a str,
+}
+
+/// The segment's WireGuard interface as it is: its link and addresses, and, when WireGuard
+/// runs it, its configuration and which implementation that is.
+#[derive(Debug)]
+pub struct WireguardHave {
+    pub device: Device,
+    pub running: Option<(WgDevice, Backend)>,
 }
 
 #[derive(Debug, Default)]
@@ -46,6 +58,7 @@ pub struct SegmentState {
     pub l2tp: Option<L2tp>,
     pub ruleset: Option<Ruleset>,
     pub forwarding: bool,
+    pub wireguard: Option<WireguardHave>,
     /// When a port is still to be attached: every address that would stop working on a
     /// bridge port (all but IPv6 link-local ones) and every route not made by the kernel.
     pub addrs: Vec<Addr>,
@@ -127,5 +140,17 @@ pub fn read(s: &mut Sockets, asked: &Asked) -> Result<SegmentState> {
         st.ruleset = Some(nft::read(s)?);
         st.forwarding = sysctl::forwarding()?;
     }
+    st.wireguard = read_wireguard(s, asked.wireguard)?;
     Ok(st)
+}
+
+fn read_wireguard(s: &mut Sockets, name: &str) -> Result<Option<WireguardHave>> {
+    let Some(device) = links::device(&mut s.route, name)? else {
+        return Ok(None);
+    };
+    let running = match wireguard::runs(&device.link)? {
+        Some(backend) => Some((wireguard::read(s, name, backend)?, backend)),
+        None => None,
+    };
+    Ok(Some(WireguardHave { device, running }))
 }

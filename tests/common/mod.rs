@@ -258,6 +258,7 @@ pub fn kernel_has(kind: &str) -> bool {
         "vxlan" => ok(&[
             "link", "add", "p0", "type", "vxlan", "id", "1", "dstport", "4789",
         ]),
+        "wireguard" => ok(&["link", "add", "p0", "type", "wireguard"]),
         "l2tp" => {
             ok(&[
                 "l2tp",

@@ -21,7 +21,13 @@ use crate::segment::{self, Segment};
 /// masquerade on a router, every host on one IPv4 /24.
 pub fn plan(names: &Names, path: &Path) -> Result<(Plan, Segment)> {
     let path = std::path::absolute(path).with_context(|| format!("resolve {}", path.display()))?;
-    let seg = segment::load(&path, None)?;
+    let seg = segment::load(&path)?;
+    if seg.encrypted {
+        // Its hosts would need keys of their own, in files the lab would have to make.
+        return Err(usage(
+            "the lab builds unencrypted segments: take `encrypt` out of the lab's copy",
+        ));
+    }
     let router = seg
         .router
         .as_ref()
@@ -44,19 +50,25 @@ pub fn plan(names: &Names, path: &Path) -> Result<(Plan, Segment)> {
     let router_host = seg
         .host(&router.host)
         .expect("checked: the router is a host");
-    let net = subnet(router_host.underlay)?;
+    // Unencrypted: every host has an underlay.
+    let router_ip = router_host.underlay.expect("an unencrypted segment's host");
+    let net = subnet(router_ip)?;
     for h in &seg.hosts {
-        for ip in [Some(h.underlay), h.local].into_iter().flatten() {
+        for ip in [h.underlay, h.local].into_iter().flatten() {
             if subnet(ip)? != net {
                 return Err(usage(format!(
-                    "the lab puts every host on one /24: hosts.{}'s {ip} is not on {}'s",
-                    h.name, router_host.underlay
+                    "the lab puts every host on one /24: hosts.{}'s {ip} is not on {router_ip}'s",
+                    h.name
                 )));
             }
         }
     }
     let internet = Ipv4Addr::from(net << 8 | 254);
-    if seg.hosts.iter().any(|h| h.underlay == IpAddr::V4(internet)) {
+    if seg
+        .hosts
+        .iter()
+        .any(|h| h.underlay == Some(IpAddr::V4(internet)))
+    {
         return Err(usage(format!(
             "the lab's internet host is {internet}: no host of the file may have it"
         )));
@@ -99,7 +111,7 @@ pub fn build(steps: &Steps, names: &Names, plan: &Plan, seg: &Segment) -> Result
     }
     up::wan(steps, names, plan)?;
     for (i, host) in (1..).zip(&seg.hosts) {
-        let addrs = [Some(host.underlay), host.local]
+        let addrs = [host.underlay, host.local]
             .into_iter()
             .flatten()
             .map(|ip| IpNetwork::new(ip, plan::UNDERLAY_PREFIX))
