@@ -335,26 +335,102 @@ fn a_file_that_is_no_toml_names_its_line() {
     missing.fails(1, "cannot open /nonexistent/seg.toml");
 }
 
+/// `l2x key gen --out DIR/NAME`: the public key it printed.
+fn key_gen(dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    let _ = fs::remove_file(&path);
+    let out = run_ok(
+        env!("CARGO_BIN_EXE_l2x"),
+        &["key", "gen", "--out", path.to_str().unwrap()],
+    );
+    out.trim().to_string()
+}
+
+#[test]
+fn wrong_encrypted_files_are_refused_naming_the_key_and_the_line() {
+    let b = Bench::new();
+    let (ka, kb) = (key_gen(&b.dir, "a.key"), key_gen(&b.dir, "b.key"));
+    let encrypted = GOOD
+        .replace("[router]", "encrypt = \"wireguard\"\n[router]")
+        .replace(
+            "underlay = \"192.0.2.1\"",
+            &format!("underlay = \"192.0.2.1\"\npublic_key = \"{ka}\""),
+        );
+    b.refuses(
+        "no-public-key",
+        &encrypted,
+        2,
+        12,
+        "hosts.b.public_key",
+        "no public_key: every host of an encrypted segment needs one",
+    );
+    let keyed = encrypted.replace(
+        "underlay = \"192.0.2.2\"",
+        &format!("underlay = \"192.0.2.2\"\npublic_key = \"{kb}\""),
+    );
+    b.refuses(
+        "same-key",
+        &keyed.replace(&kb, &ka),
+        2,
+        14,
+        "hosts.b.public_key",
+        "hosts.a has the same public key",
+    );
+    // b behind NAT is fine; a and b both behind NAT cannot reach each other.
+    let both = keyed
+        .replace("underlay = \"192.0.2.1\"\n", "")
+        .replace("underlay = \"192.0.2.2\"\n", "");
+    b.refuses(
+        "both-behind-nat",
+        &both,
+        2,
+        8,
+        "hosts.a",
+        "neither a nor b has an underlay",
+    );
+}
+
+#[test]
+fn the_host_key_is_checked_before_anything_changes() {
+    let b = Bench::new();
+    let (ka, kb) = (key_gen(&b.dir, "a.key"), key_gen(&b.dir, "b.key"));
+    let text = GOOD
+        .replace("[router]", "encrypt = \"wireguard\"\n[router]")
+        .replace(
+            "underlay = \"192.0.2.1\"",
+            &format!("underlay = \"192.0.2.1\"\npublic_key = \"{ka}\""),
+        )
+        .replace(
+            "underlay = \"192.0.2.2\"",
+            &format!("underlay = \"192.0.2.2\"\npublic_key = \"{kb}\""),
+        );
+    let path = b.dir.join("enc.toml");
+    fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let key = |name: &str| b.dir.join(name).to_str().unwrap().to_string();
+    let before = b.ns.snapshot();
+    let missing = b.ns.l2x(&["apply", path, "--key-file", &key("none.key")]);
+    let missing = missing.fails(1, "none.key: no such key file");
+    assert!(
+        missing
+            .stderr
+            .contains("hint: make one with `l2x key gen --out"),
+        "{missing:?}"
+    );
+    run_ok("chmod", &["644", &key("a.key")]);
+    let open = b.ns.l2x(&["apply", path, "--key-file", &key("a.key")]);
+    let open = open.fails(1, "has mode 0644: users other than its owner can read");
+    assert!(open.stderr.contains("hint: chmod 600 "), "{open:?}");
+    run_ok("chmod", &["600", &key("a.key")]);
+    let other = b.ns.l2x(&["apply", path, "--key-file", &key("b.key")]);
+    let other = other.fails(1, "and hosts.a.public_key is another");
+    assert!(other.stderr.contains(&format!("= \"{kb}\"")), "{other:?}");
+    assert_eq!(b.ns.snapshot(), before, "a refused key changed something");
+}
+
 #[test]
 fn what_is_not_supported_yet_is_refused_naming_the_key() {
     let b = Bench::new();
-    let encrypted = GOOD.replace("[router]", "encrypt = \"wireguard\"\n[router]");
-    // Encryption needs this host's key first; with one, it is still not done yet.
-    let key = b.dir.join("seg.key");
-    let path = b.dir.join("enc.toml");
-    fs::write(&path, &encrypted).unwrap();
-    let path = path.to_str().unwrap();
-    let key = key.to_str().unwrap();
-    b.ns.l2x(&["apply", path, "--key-file", key])
-        .fails(1, "line 2: encrypt: no key file");
-    fs::write(key, "not read yet\n").unwrap();
-    let run = b.ns.l2x(&["-v", "apply", path, "--key-file", key]);
-    let run = run.fails(
-        1,
-        "line 2: encrypt: encrypted segments are not supported yet",
-    );
-    assert!(run.stderr.contains("hint: remove `encrypt`"), "{run:?}");
-    assert!(!run.stderr.contains("netlink:"), "{run:?}");
     b.refuses(
         "dns",
         &GOOD.replace("dhcp = ", "dns = true\ndhcp = "),

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod dhcp_lab;
+pub mod encrypted;
 pub mod nft;
 pub mod segment;
 pub mod site;

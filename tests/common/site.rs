@@ -20,6 +20,8 @@ pub struct Site {
     /// The file last applied, for the final `down`.
     last: Option<String>,
     containers: u32,
+    /// The masquerading routers hosts behind NAT sit behind.
+    nats: Vec<Netns>,
 }
 
 pub struct SiteHost {
@@ -110,7 +112,50 @@ impl Site {
             dir,
             last: None,
             containers: 0,
+            nats: Vec::new(),
         }
+    }
+
+    /// A host behind NAT: its eth0 has `private`/24 only, and its default route goes through a
+    /// router whose own uplink is on the underlay at `public` and which masquerades everything
+    /// out of it. The other hosts cannot reach this one first.
+    pub fn add_host_behind_nat(&mut self, name: &str, public: &str, private: &str) {
+        let nat = Netns::new(&format!("{}-{name}-nat", self.tag));
+        self.containers += 1;
+        let port = format!("to-{name}{}", self.containers);
+        self.wan.ip(&[
+            "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", &nat.name,
+        ]);
+        self.wan.ip(&["link", "set", &port, "master", "wan0", "up"]);
+        nat.ip(&["addr", "add", &format!("{public}/24"), "dev", "eth0"]);
+        nat.ip(&["link", "set", "eth0", "up"]);
+        let ns = Netns::new(&format!("{}-{name}", self.tag));
+        nat.ip(&[
+            "link", "add", "lan0", "type", "veth", "peer", "name", "eth0", "netns", &ns.name,
+        ]);
+        let gateway = format!("{}.1", private.rsplit_once('.').unwrap().0);
+        nat.ip(&["addr", "add", &format!("{gateway}/24"), "dev", "lan0"]);
+        nat.ip(&["link", "set", "lan0", "up"]);
+        let forward = nat.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
+        assert!(forward.status.success(), "{forward:?}");
+        for rule in [
+            "add table ip nat",
+            "add chain ip nat post { type nat hook postrouting priority srcnat ; }",
+            "add rule ip nat post oifname eth0 masquerade",
+        ] {
+            let nft = nat.exec("nft", &rule.split(' ').collect::<Vec<_>>());
+            assert!(nft.status.success(), "nft {rule}: {nft:?}");
+        }
+        ns.ip(&["addr", "add", &format!("{private}/24"), "dev", "eth0"]);
+        ns.ip(&["link", "set", "eth0", "up"]);
+        ns.ip(&["route", "add", "default", "via", &gateway]);
+        self.nats.push(nat);
+        self.hosts.push(SiteHost {
+            name: name.to_string(),
+            ip: private.to_string(),
+            ns,
+            containers: Vec::new(),
+        });
     }
 
     /// A host on the underlay at `ip`/24, its uplink eth0.
@@ -157,7 +202,7 @@ impl Site {
         // A machine that was switched off starts with an empty /run.
         forget_runtime(&netns);
         for r in records {
-            let _ = fs::remove_file(r);
+            let _ = fs::remove_file(&r).or_else(|_| fs::remove_dir(&r));
         }
     }
 
@@ -177,6 +222,14 @@ impl Site {
         self.last = Some(file.to_string());
         let mut all: Vec<&str> = args.to_vec();
         all.extend(["apply", file]);
+        self.host(host).ns.l2x(&all)
+    }
+
+    /// `l2x -n HOST apply FILE AFTER...` (`--host`, `--key-file`).
+    pub fn apply_with(&mut self, host: &str, file: &str, after: &[&str]) -> Run {
+        self.last = Some(file.to_string());
+        let mut all = vec!["apply", file];
+        all.extend_from_slice(after);
         self.host(host).ns.l2x(&all)
     }
 
@@ -339,10 +392,14 @@ impl Drop for Site {
         for h in &mut self.hosts {
             h.containers.clear();
             if let Some(file) = &self.last {
-                let _ = h.ns.l2x(&["down", file]);
+                // A host behind NAT has no address of the file: it is named.
+                let found = h.ns.l2x(&["down", file]);
+                if found.code != 0 {
+                    let _ = h.ns.l2x(&["down", file, "--host", &h.name]);
+                }
             }
             for r in records_of(&h.ns.name) {
-                let _ = fs::remove_file(r);
+                let _ = fs::remove_file(&r).or_else(|_| fs::remove_dir(&r));
             }
             forget_runtime(&h.ns.name);
         }
@@ -370,7 +427,9 @@ fn records_of(netns: &str) -> Vec<PathBuf> {
     else {
         return Vec::new();
     };
-    let mut found = Vec::new();
+    // wireguard-go's socket directory (its sockets go with their interfaces).
+    let sockets = PathBuf::from(format!("/run/l2x/wireguard/{id}"));
+    let mut found: Vec<PathBuf> = sockets.exists().then_some(sockets).into_iter().collect();
     for (dir, prefix) in [
         ("/run/l2x/segments", format!("{id}-")),
         ("/run/l2x/servers", format!("dhcp-{id}-")),
@@ -385,7 +444,7 @@ fn records_of(netns: &str) -> Vec<PathBuf> {
 }
 
 /// Prints the cookie of the network namespace it runs in.
-const COOKIE: &str = "import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); \
+pub const COOKIE: &str = "import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); \
 print(int.from_bytes(s.getsockopt(socket.SOL_SOCKET, 71, 8), 'little'))";
 
 /// udhcpc's script: the address, the MTU and the default route the server handed out.
