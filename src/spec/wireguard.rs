@@ -142,11 +142,11 @@ impl WireGuard {
                 ..Set::default()
             }),
         ]);
-        let detail = format!(
-            "by {backend}, port {}, {} peers",
-            self.listen_port,
-            self.peers.len()
-        );
+        let peers = match self.peers.len() {
+            1 => "1 peer".to_string(),
+            n => format!("{n} peers"),
+        };
+        let detail = format!("by {backend}, port {}, {peers}", self.listen_port);
         Change::new(
             Event::new(OBJECT, &self.name, Action::Create, detail),
             steps,
