@@ -231,6 +231,12 @@ pub fn three_hosts(tag: &str, tunnel: &str, mtu: u64) {
     assert_eq!(status.code, 0, "{status:?}");
     assert!(status.stdout.contains("HANDSHAKE"), "{status:?}");
     assert_eq!(status.stdout.matches(" s ago").count(), 2, "{status:?}");
+
+    // down takes the interface, its daemon and wireguard-go's socket directory with it.
+    let c = &site.host("c").ns;
+    c.l2x(&["down", &file, "--host", "c"]).ok();
+    assert!(!c.has_link("wseg-wg"));
+    assert_eq!(cookie_dir(c), None, "a socket directory is left");
 }
 
 /// A host without underlay behind a masquerading router (the others cannot reach it first)
