@@ -931,15 +931,19 @@ prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"na
 value: {\"segment\", \"host\", \"mtu\", \"bridge\": {\"name\", \"mac\", \"address\"}, \"tunnels\": \
 [{\"name\", \"kind\", \"peers\", \"local\", \"remotes\", \"key\", \"ttl\", \"vni\", \"dport\", \"l2tp\" \
 ({\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"sport\", \"dport\"} or \
-null), \"isolated\"}], \"ports\", \"masquerade\" ({\"source\", \"out\"} or null), \"dhcp\" (the \
-`dhcp serve` arguments, or null)}}: what a peer configured by hand must mirror.
+null), \"isolated\"}], \"wireguard\" (encrypted only: {\"name\", \"address\", \"listen_port\", \
+\"underlay\", \"peers\": [{\"host\", \"public_key\", \"endpoint\", \"keepalive\", \"allowed_ips\"}]}), \
+\"ports\", \"masquerade\" ({\"source\", \"out\"} or null), \"forwards\" and \"maps\" (as nat show \
+lists them), \"dhcp\" (the `dhcp serve` arguments, or null)}}: what a peer configured by hand \
+must mirror.
 
 At boot: contrib/systemd/l2x@.service applies /etc/l2x/SEGMENT.toml before container managers \
 start (`systemctl enable --now l2x@SEGMENT`) and takes it down when stopped.";
 
 const DOWN_HELP: &str = "\
-Removes what apply made for the segment on this host: its tunnels, its bridge (ports that \
-others attached are released, not deleted), the masquerade, and the DHCP server (its lease \
+Removes what apply made for the segment on this host: its tunnels, its WireGuard interface, its \
+bridge (ports that others attached are released, not deleted), the masquerade, forwards and \
+maps (with the public addresses apply added), and the DHCP server (its lease \
 file stays, so a later apply hands the same addresses out again). Ports the file names are \
 given back as they were before apply attached them (MTU and state). Nothing that is not the \
 segment's is touched: a bridge of the segment's name made by hand is left alone and said so. \
@@ -959,16 +963,22 @@ segment are reached through it. It needs IPv6 on the bridges (the kernel's defau
 with disable_ipv6 set never answers) and root, as ping does.
 
 Each row: the peer, the tunnel the frames leave by, its kind and MTU, whether the probe \
-crossed both ways and its round-trip time, and the tunnel's receive and transmit counters. \
-Exit status 1 when a peer did not answer (the table is printed all the same). JSON (-j): \
-{\"segment\", \"host\", \"peers\": [{\"host\", \"tunnel\", \"kind\", \"mtu\" (or null: no tunnel \
-here), \"reachable\" (bool), \"rtt_ms\" (or null), \"counters\": {\"rx_packets\", \"tx_packets\", \
-\"rx_bytes\", \"tx_bytes\", \"rx_errors\", \"tx_errors\", \"rx_dropped\", \"tx_dropped\"} (or null)}], \
+crossed both ways and its round-trip time, and the tunnel's receive and transmit counters; in \
+an encrypted segment also when WireGuard last completed a handshake with the peer (\"never\": \
+its public key in the file is not its key, or it is out of reach). Exit status 1 when a peer \
+did not answer (the table is printed all the same), naming the peers without a handshake. \
+JSON (-j): {\"segment\", \"host\", \"peers\": [{\"host\", \"tunnel\", \"kind\", \"mtu\" (or null: no \
+tunnel here), \"reachable\" (bool), \"rtt_ms\" (or null), \"counters\": {\"rx_packets\", \
+\"tx_packets\", \"rx_bytes\", \"tx_bytes\", \"rx_errors\", \"tx_errors\", \"rx_dropped\", \
+\"tx_dropped\"} (or null), \"wireguard\" (encrypted only: {\"public_key\", \"endpoint\", \
+\"allowed_ips\", \"handshake_ago\" (seconds, or null: never), \"rx_bytes\", \"tx_bytes\"})}], \
 \"unreachable\" (how many did not answer)}.";
 
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
-section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
-l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running in this namespace, found by their \
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"wireguard\": [...], \"nat\": {...}, \
+\"dhcp\": [...]} with each section as its own show command prints it (see l2x-bridge-show(1), \
+l2x-tunnel-show(1), l2x-nat-show(1)); \"wireguard\" lists the WireGuard interfaces, each \
+{\"name\", \"backend\" (\"kernel\" or \"wireguard-go\"), \"public_key\", \"listen_port\", \"peers\": \
+[{\"public_key\", \"endpoint\", \"allowed_ips\", \"handshake_ago\", \"rx_bytes\", \"tx_bytes\"}]}; \"dhcp\" lists the DHCP servers running in this namespace, found by their \
 runtime records under /run/l2x/servers, each {\"bridge\", \"pid\", \"leases\" (active leases in \
 its lease file)}.";
