@@ -13,6 +13,7 @@ use super::{Event, Plan, Run};
 use crate::msg::addr::{self, Addr};
 use crate::msg::link::{self, Link, LinkChange, Placement};
 use crate::msg::nft::{dhcp_guard, nat};
+use crate::msg::route::Route as IpRoute;
 use crate::msg::{bridge, bridge_port, neigh, route};
 use crate::nl::uapi;
 use crate::nl::{ErrorKind, KernelError, Sockets};
@@ -152,6 +153,15 @@ impl Executor<'_> {
         Ok(link.index)
     }
 
+    /// A route through a link the plan makes had no index when it was planned (0): it gets
+    /// the link's now.
+    fn placed(&mut self, dev: &str, route: &IpRoute) -> Result<IpRoute> {
+        if !route.uses(0) {
+            return Ok(route.clone());
+        }
+        Ok(route.moved_to(0, self.index(dev)?))
+    }
+
     fn run(&mut self, op: &Op) -> Result<()> {
         match op {
             Op::NewLink { name, place, build } => {
@@ -203,8 +213,14 @@ impl Executor<'_> {
                 };
                 self.s.route.ack(&addr::delete(&on, dev))?;
             }
-            Op::AddRoute { dev, route } => self.s.route.ack(&route::add(route, dev))?,
-            Op::DelRoute { dev, route } => self.s.route.ack(&route::delete(route, dev))?,
+            Op::AddRoute { dev, route } => {
+                let route = self.placed(dev, route)?;
+                self.s.route.ack(&route::add(&route, dev))?
+            }
+            Op::DelRoute { dev, route } => {
+                let route = self.placed(dev, route)?;
+                self.s.route.ack(&route::delete(&route, dev))?
+            }
             Op::AddRemote { dev, remote } => {
                 let index = self.index(dev)?;
                 self.s
