@@ -353,6 +353,16 @@ fn wrong_files_are_refused_naming_the_key_and_the_line() {
         "10.0.5.1 is not a machine on the segment",
     );
     r(
+        "move-addresses-without-ports",
+        &GOOD.replace(
+            "underlay = \"192.0.2.2\"",
+            "underlay = \"192.0.2.2\"\nmove_addresses = true",
+        ),
+        12,
+        "hosts.b.move_addresses",
+        "move_addresses moves what the host's ports carry: give ports",
+    );
+    r(
         "no-hosts",
         "segment = \"s\"\n[hosts]\n",
         2,

@@ -2,7 +2,8 @@
 //! toward a "lan" namespace with the gateway and a dnsmasq DHCP server. attach refuses to
 //! make eth0 a port while it carries them; --move-addresses moves them to br0 with at most one
 //! ping lost; a container on br0 gets its lease from the LAN; detach --move-addresses puts
-//! everything back as it was; a failure halfway leaves everything as it was.
+//! everything back as it was; a failure halfway leaves everything as it was. The same from a
+//! segment file whose host names eth0 among its ports with move_addresses = true.
 
 mod common;
 
@@ -283,4 +284,59 @@ fn a_failure_halfway_leaves_everything_as_it_was() {
             .status
             .success()
     );
+}
+
+/// The same from a segment file: eth0 is one of the host's ports, with move_addresses = true.
+/// Without it the file is refused and nothing changes; with it apply moves eth0's addresses
+/// and routes to the segment's bridge (which keeps the MAC the file derives), the gateway
+/// stays reachable, a second apply changes nothing, and down gives eth0 everything back.
+#[test]
+fn a_segment_file_moves_its_ports_addresses_to_the_bridge_and_back() {
+    let l = lan("hbseg");
+    let host = &l.host;
+    let dir = std::env::temp_dir().join(format!("{}-seg", host.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "segment = \"hseg\"\n[hosts.h]\nunderlay = \"192.0.2.10\"\nports = [\"eth0\"]\n";
+    let refused = dir.join("refused.toml");
+    std::fs::write(&refused, text).unwrap();
+    let file = dir.join("hseg.toml");
+    std::fs::write(&file, format!("{text}move_addresses = true\n")).unwrap();
+    let (refused, file) = (refused.to_str().unwrap(), file.to_str().unwrap());
+    let before = settled(host);
+    let no = host
+        .l2x(&["apply", refused])
+        .fails(1, "eth0 (hosts.h.ports) carries addresses");
+    assert!(no.stderr.contains("move_addresses = true"), "{no:?}");
+    assert_eq!(ip_state(host), before, "a refused apply changed something");
+
+    let eth0_mac = host.link("eth0")["address"].clone();
+    let applied = host.l2x(&["apply", file]).ok();
+    assert!(
+        applied.stdout.contains("port eth0: attached to hseg"),
+        "{applied:?}"
+    );
+    assert_eq!(host.global_addresses("hseg"), ["192.0.2.10/24"]);
+    let routes = host.ip_json(&["route", "show", "dev", "hseg"]);
+    for dst in ["default", "198.51.100.0/24"] {
+        assert!(
+            routes.as_array().unwrap().iter().any(|r| r["dst"] == dst),
+            "{dst}: {routes}"
+        );
+    }
+    assert_ne!(
+        host.link("hseg")["address"],
+        eth0_mac,
+        "the bridge took eth0's MAC"
+    );
+    assert!(
+        host.exec("ping", &["-c", "1", "-W", "2", "192.0.2.1"])
+            .status
+            .success()
+    );
+    let again = host.l2x(&["apply", file]).ok();
+    assert_eq!(again.stdout.trim(), "segment hseg: unchanged", "{again:?}");
+
+    host.l2x(&["down", file]).ok();
+    settles_to(host, &before);
+    let _ = std::fs::remove_dir_all(&dir);
 }

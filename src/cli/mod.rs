@@ -874,7 +874,10 @@ and removed with the map). dns = true is not supported yet.
 
 [hosts.NAME]: underlay (the address the other hosts reach it at; only in an encrypted segment \
 may a host behind NAT have none), local (its own address when it differs, behind 1:1 NAT), \
-ports ([\"eth1\"]: more interfaces to put on the bridge there), public_key (its WireGuard \
+ports ([\"eth1\"]: more interfaces to put on the bridge there; one that carries addresses or \
+routes is refused unless move_addresses = true, which moves them to the bridge as it joins and \
+back as it leaves, as attach --move-addresses does, the bridge keeping its derived MAC), \
+public_key (its WireGuard \
 public key, required on every host of an encrypted segment: `l2x key gen` prints it).
 
 Encryption: with encrypt = \"wireguard\", apply makes one WireGuard interface, SEGMENT-wg, run by \

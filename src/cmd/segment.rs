@@ -74,6 +74,7 @@ pub fn read(
         l2tp,
         nat: segment::nat::wanted(part, rec),
         publics: &publics,
+        moved: !rec.moved.is_empty(),
         wireguard: &wireguard,
     };
     state::segment::read(s, &asked)

@@ -295,11 +295,21 @@ fn host(
             }
             None => None,
         };
+    let ports = ports(c, name, h.ports.as_deref().unwrap_or_default())?;
+    let move_addresses = h.move_addresses.as_ref().is_some_and(|m| *m.get_ref());
+    if let Some(m) = h.move_addresses.as_ref().filter(|_| ports.is_empty()) {
+        return Err(c.at(
+            &at("move_addresses"),
+            m,
+            "move_addresses moves what the host's ports carry: give ports",
+        ));
+    }
     Ok(Host {
         name: name.clone(),
         underlay,
         local,
-        ports: ports(c, name, h.ports.as_deref().unwrap_or_default())?,
+        ports,
+        move_addresses,
         public_key,
         slot,
     })

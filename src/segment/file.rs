@@ -81,6 +81,8 @@ pub struct Host {
     pub underlay: Option<Spanned<String>>,
     pub local: Option<Spanned<String>>,
     pub ports: Option<Vec<Spanned<String>>>,
+    /// Extension: the ports' addresses and routes move to the bridge (the host bridge).
+    pub move_addresses: Option<Spanned<bool>>,
     pub public_key: Option<Spanned<String>>,
 }
 

@@ -10,6 +10,7 @@ pub mod check;
 mod checker;
 pub mod derive;
 pub mod file;
+mod hostbridge;
 pub mod nat;
 pub mod owner;
 pub mod part;
@@ -83,6 +84,9 @@ pub struct Host {
     /// This host's own address, when it differs (1:1 NAT).
     pub local: Option<IpAddr>,
     pub ports: Vec<String>,
+    /// The ports' addresses and routes move to the bridge as they join it, and back as they
+    /// leave (`attach --move-addresses`).
+    pub move_addresses: bool,
     /// Its WireGuard key, in an encrypted segment.
     pub public_key: Option<PublicKey>,
     /// See `derive::slots`.

@@ -38,6 +38,8 @@ pub struct Part {
     pub tunnels: Vec<TunnelEnd>,
     /// The file's `ports` of this host.
     pub ports: Vec<String>,
+    /// Whether what they carry moves to the bridge.
+    pub move_addresses: bool,
     pub masquerade: Option<MasqueradeEnd>,
     /// On the router host: its ports forwarded to machines on the segment, and its public
     /// addresses that stand for some.
@@ -120,6 +122,7 @@ impl Part {
             wireguard: s.encrypted.then(|| wireguard(s, me)),
             tunnels: tunnels(s, me),
             ports: me.ports.clone(),
+            move_addresses: me.move_addresses,
             masquerade: router.filter(|r| r.masquerade).map(|r| MasqueradeEnd {
                 source: nat::masquerade(r.address, None).source,
                 out: r.out.clone(),

@@ -10,10 +10,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::{Result, anyhow};
 
-use super::nat;
 use super::owner::Owner;
 use super::part::{Part, TunnelEnd};
 use super::record::{Before, Record};
+use super::{hostbridge, nat};
 use crate::msg::l2tp;
 use crate::msg::link::Link;
 use crate::msg::wireguard::Backend;
@@ -22,7 +22,6 @@ use crate::plan::{Action, Change, Event, Master, Op, Plan, Run, Set, Step};
 use crate::report::Hinted;
 use crate::spec::Mode;
 use crate::spec::bridge;
-use crate::spec::hostbridge::Carried;
 use crate::spec::port::{ETH_DATA_LEN, Port, PortHave};
 use crate::spec::tunnel::{self, TunnelKind, TunnelState};
 use crate::spec::wireguard::{self as wg, Have as WgHave};
@@ -116,7 +115,9 @@ pub fn apply(
         }
     }
     plan.extend(stale_l2tp(part, st, true));
-    plan.extend(part.bridge_spec().plan(bridge, Mode::Converge)?);
+    let mut bridge_spec = part.bridge_spec();
+    bridge_spec.addrs.extend(hostbridge::moved_addrs(rec));
+    plan.extend(bridge_spec.plan(bridge, Mode::Converge)?);
     // The tunnels start from its inner address: it comes first.
     plan.extend(wireguard(part, st, keyed)?);
     for end in &part.tunnels {
@@ -129,6 +130,7 @@ pub fn apply(
         masquerades: rec.masquerades.clone(),
         forwards: rec.forwards.clone(),
         maps: rec.maps.clone(),
+        moved: rec.moved.clone(),
         // What the server runs with changes only once it was restarted so.
         dhcp: rec.dhcp.clone(),
     };
@@ -151,11 +153,23 @@ fn ports(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> R
             mtu: link.mtu,
             up: link.up,
         });
+        let carried = hostbridge::carried(st, link);
+        if part.move_addresses && link.master.is_none() && !carried.is_empty() {
+            let moving = hostbridge::moved(name, &part.bridge.name, &carried);
+            record.moved.insert(name.clone(), moving);
+        }
         plan.extend(port(part, link, st)?);
     }
     for (name, before) in &rec.ports {
         if !part.ports.contains(name) {
-            plan.extend(release(part, st, name, before, "no longer in the file"));
+            plan.extend(release(
+                part,
+                st,
+                name,
+                before,
+                rec,
+                "no longer in the file",
+            ));
         }
     }
     Ok(plan)
@@ -165,6 +179,7 @@ fn ports(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> R
 /// forgotten.
 pub fn settled(part: &Part, mut record: Record) -> Record {
     record.ports.retain(|name, _| part.ports.contains(name));
+    record.moved.retain(|name, _| part.ports.contains(name));
     nat::settled(part, &mut record);
     record
 }
@@ -225,7 +240,7 @@ fn give_back(part: &Part, st: &SegmentState, rec: &Record) -> Plan {
             up: l.up,
         });
         if let Some(before) = before.copied().or(now) {
-            plan.extend(release(part, st, name, &before, ""));
+            plan.extend(release(part, st, name, &before, rec, ""));
         }
     }
     plan
@@ -431,23 +446,8 @@ fn port(part: &Part, link: &Link, st: &SegmentState) -> Result<Plan> {
         None => None,
     };
     let attached = master.is_some();
-    let carried = Carried {
-        addrs: st
-            .addrs
-            .iter()
-            .filter(|a| a.index == link.index)
-            .cloned()
-            .collect(),
-        routes: st
-            .routes
-            .iter()
-            .filter(|r| r.uses(link.index))
-            .cloned()
-            .collect(),
-    };
-    if !attached && !carried.is_empty() {
-        // attach's way out (moving them to the bridge) is no way out here: the segment's
-        // bridge has the addresses the file gives it, and no others.
+    let carried = hostbridge::carried(st, link);
+    if !attached && !carried.is_empty() && !part.move_addresses {
         return Err(anyhow!(Hinted::new(
             format!(
                 "{} (hosts.{}.ports) carries {}: as a port of {} they would stop working; \
@@ -458,13 +458,22 @@ fn port(part: &Part, link: &Link, st: &SegmentState) -> Result<Plan> {
                 part.bridge.name
             ),
             format!(
-                "move them elsewhere first, or take {} out of the file's ports",
-                link.name
+                "move_addresses = true under [hosts.{}] moves them to {} as {} joins it (and \
+                 back as it leaves); or move them elsewhere first",
+                part.host, part.bridge.name, link.name
             ),
         )));
     }
+    let spec = Port {
+        move_addresses: part.move_addresses,
+        ..spec
+    };
     let have = PortHave {
-        link: link.clone(),
+        // The bridge keeps the MAC the file derives for it: the port's is not taken.
+        link: Link {
+            mac: None,
+            ..link.clone()
+        },
         bridge: bridge_link,
         master,
         carried,
@@ -491,7 +500,14 @@ fn port(part: &Part, link: &Link, st: &SegmentState) -> Result<Plan> {
 
 /// A port apply attached, given back as it was (released, its MTU and state restored), if it
 /// is still on the segment's bridge.
-fn release(part: &Part, st: &SegmentState, name: &str, before: &Before, why: &str) -> Plan {
+fn release(
+    part: &Part,
+    st: &SegmentState,
+    name: &str,
+    before: &Before,
+    rec: &Record,
+    why: &str,
+) -> Plan {
     let mut plan = Plan::default();
     let on_bridge = st.ports.iter().find(|l| l.name == name);
     let Some(link) = on_bridge else {
@@ -504,15 +520,23 @@ fn release(part: &Part, st: &SegmentState, name: &str, before: &Before, why: &st
         master: Some(Master::None),
         ..Set::default()
     };
+    let release = Step::final_(Op::SetLink {
+        dev: name.to_string(),
+        set,
+    });
+    if let (Some(moved), Some(bridge)) = (rec.moved.get(name), &st.bridge) {
+        plan.knows(&bridge.link);
+        for change in hostbridge::give_back(st, &bridge.link, link, moved, release) {
+            plan.push(change);
+        }
+        return plan;
+    }
     plan.push(Change::new(
         Event::new("port", name, Action::Detach, &part.bridge.name).said(
             detached(&part.bridge.name, why, true),
             detached(&part.bridge.name, why, false),
         ),
-        vec![Step::final_(Op::SetLink {
-            dev: name.to_string(),
-            set,
-        })],
+        vec![release],
     ));
     plan
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::msg::nft::forward::Forward;
 use crate::msg::nft::map::Map;
+use crate::state::moved::Moved;
 
 const DIR: &str = "/run/l2x/segments";
 /// What a file may hold before it is taken for something other than a record.
@@ -38,6 +39,9 @@ pub struct Record {
     pub forwards: Vec<Forward>,
     #[serde(default)]
     pub maps: Vec<Map>,
+    /// What moved from each port to the bridge (move_addresses), to move back.
+    #[serde(default)]
+    pub moved: BTreeMap<String, Moved>,
     /// The server apply started.
     pub dhcp: Option<Serving>,
 }

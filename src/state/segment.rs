@@ -37,6 +37,8 @@ pub struct Asked<'a> {
     pub nat: bool,
     /// Public addresses of maps: which interface holds each, if one does.
     pub publics: &'a [Ipv4Addr],
+    /// Whether ports' addresses and routes moved to the bridge earlier (they are read).
+    pub moved: bool,
     /// The segment's WireGuard interface, whether the file asks for one or not (one left from
     /// when it did).
     pub wireguard: &'a str,
@@ -127,10 +129,11 @@ pub fn read(s: &mut Sockets, asked: &Asked) -> Result<SegmentState> {
         }
     }
     // What a port to be attached carries: read once for all of them.
-    if asked
-        .ports
-        .iter()
-        .any(|p| st.others.iter().any(|l| &l.name == p))
+    if asked.moved
+        || asked
+            .ports
+            .iter()
+            .any(|p| st.others.iter().any(|l| &l.name == p))
     {
         st.addrs = links::movable(&mut s.route, 0)?;
         st.routes = routes::all(&mut s.route)?;
