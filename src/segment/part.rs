@@ -460,6 +460,51 @@ mod tests {
         }
     }
 
+    /// The file the Debian package installs as /etc/l2x/example.toml is one apply takes.
+    #[test]
+    fn the_packaged_example_is_a_valid_file() {
+        let s = segment(include_str!("../../packaging/example.toml"));
+        assert_eq!((s.name.as_str(), s.hosts.len()), ("superbr0", 2));
+        let a = Part::new(&s, s.host("a").unwrap());
+        assert!(a.dhcp.is_some() && a.masquerade.is_some());
+    }
+
+    /// An encrypted file: every host's WireGuard peers are the hosts it has tunnels to, at
+    /// their inner addresses; the host behind NAT dials out with keepalives, and its peers
+    /// have no endpoint for it.
+    #[test]
+    fn an_encrypted_part_has_a_peer_per_tunnel_and_keeps_nat_open() {
+        let keys = [
+            "lSxxUuGYYqBvXC9OByi3liOVIi2e7XG0arAnG4jxiGM=",
+            "wIgzg3x9PJuAo5QGGSodPiMlXP0Yv4OoHdgokI+jRyk=",
+            "0ea2RvBaSVOZOLlkV/DHXszihKFxW7T5oOEujh5knSg=",
+        ];
+        let s = segment(&format!(
+            "segment = \"wseg\"\nencrypt = \"wireguard\"\n\
+             [hosts.a]\nunderlay = \"192.0.2.1\"\npublic_key = \"{}\"\n\
+             [hosts.b]\nunderlay = \"192.0.2.2\"\npublic_key = \"{}\"\n\
+             [hosts.c]\npublic_key = \"{}\"\n",
+            keys[0], keys[1], keys[2]
+        ));
+        let parts: Vec<Part> = s.hosts.iter().map(|h| Part::new(&s, h)).collect();
+        for p in &parts {
+            let w = p.wireguard.as_ref().unwrap();
+            assert_eq!(w.peers.len(), 2, "{}", p.host);
+            let me = IpAddr::V6(w.address.ip());
+            assert_eq!(p.tunnels[0].local, me);
+            for peer in &w.peers {
+                let inner = peer.allowed_ips[0].ip();
+                assert!(p.tunnels[0].remotes.contains(&inner), "{}", p.host);
+                assert_eq!(peer.endpoint.is_none(), peer.host == "c");
+                assert_eq!(peer.keepalive.is_some(), p.host == "c");
+            }
+        }
+        assert_eq!(
+            parts[0].wireguard.as_ref().unwrap().listen_port,
+            derive::wireguard_port("wseg")
+        );
+    }
+
     #[test]
     fn the_router_part_has_the_address_dhcp_and_masquerade() {
         let s = segment(
