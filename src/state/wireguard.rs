@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use crate::msg::link::Link;
 use crate::msg::wireguard::{Backend, Device, WG_GENL_NAME, WIREGUARD, netlink, uapi};
 use crate::nl::{ErrorKind, KernelError, Sockets, uapi as socket};
+use crate::report::Hinted;
 
 fn kind(e: &anyhow::Error) -> Option<ErrorKind> {
     e.downcast_ref::<KernelError>().map(KernelError::kind)
@@ -28,10 +29,10 @@ pub fn backend(s: &mut Sockets) -> Result<Option<Backend>> {
 /// The same, or the error that says how to get one.
 pub fn require_backend(s: &mut Sockets) -> Result<Backend> {
     backend(s)?.ok_or_else(|| {
-        anyhow!(
-            "this kernel has no WireGuard module and wireguard-go is not installed\n\
-             hint: `modprobe wireguard`, or `apt install wireguard-go`"
-        )
+        anyhow!(Hinted::new(
+            "this kernel has no WireGuard module and wireguard-go is not installed",
+            "`modprobe wireguard`, or `apt install wireguard-go`",
+        ))
     })
 }
 
