@@ -277,6 +277,7 @@ impl Executor<'_> {
                     .route
                     .ack(&route::replace_default(index, dev, *gateway))?;
             }
+            Op::EnableIpv6 { dev } => enable_ipv6(dev)?,
             Op::StartWireguardGo { name } => uapi::start(name)?,
             Op::Wireguard { device, backend } => wireguard::configure(self.s, device, *backend)?,
         }
@@ -297,6 +298,17 @@ impl Executor<'_> {
             group: set.group,
         })
     }
+}
+
+fn enable_ipv6(dev: &str) -> Result<()> {
+    let path = sysctl::disable_ipv6(dev);
+    fs::write(&path, "0").map_err(|e| {
+        anyhow!(Hinted::new(
+            format!("cannot turn on IPv6 on {dev} ({path}): {e}"),
+            "a kernel booted with ipv6.disable=1 has no IPv6 at all: the segment's encrypted \
+             tunnels need it between the WireGuard interfaces",
+        ))
+    })
 }
 
 fn set_forwarding(on: bool) -> Result<()> {

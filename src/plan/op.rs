@@ -127,6 +127,11 @@ pub enum Op {
         dev: String,
         gateway: std::net::Ipv4Addr,
     },
+    /// net.ipv6.conf.DEV.disable_ipv6 set to 0: IPv6 on one interface, whatever the host's
+    /// default.
+    EnableIpv6 {
+        dev: String,
+    },
     /// `wireguard-go NAME`: the interface, where the kernel has no WireGuard module.
     StartWireguardGo {
         name: String,
@@ -174,6 +179,7 @@ impl Op {
             Op::DefaultRoute { dev, gateway } => {
                 format!("set default route via {gateway} on {dev}")
             }
+            Op::EnableIpv6 { dev } => format!("set net.ipv6.conf.{dev}.disable_ipv6 to 0"),
             Op::StartWireguardGo { name } => format!("start wireguard-go {name}"),
             Op::Wireguard { device, .. } => format!("configure wireguard {}", device.name),
         }

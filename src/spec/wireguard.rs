@@ -118,7 +118,11 @@ impl WireGuard {
         let mut steps = vec![Step::new(make, delete)];
         steps.extend(marks);
         steps.extend([
-            // Undone with the interface itself.
+            // Undone with the interface itself. The inner address is IPv6, whatever the
+            // host's default for new interfaces says.
+            Step::final_(Op::EnableIpv6 {
+                dev: self.name.clone(),
+            }),
             Step::final_(Op::Wireguard {
                 device: everything,
                 backend,

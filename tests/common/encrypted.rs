@@ -239,9 +239,9 @@ pub fn three_hosts(tag: &str, tunnel: &str, mtu: u64) {
     assert_eq!(cookie_dir(c), None, "a socket directory is left");
 }
 
-/// A host without underlay behind a masquerading router (the others cannot reach it first)
-/// joins by dialing out: its container gets a lease and pings b's; a and b answer it at its
-/// router's address; it sends keepalives.
+/// A host without underlay behind a masquerading router (the others cannot reach it first),
+/// whose new interfaces come without IPv6, joins by dialing out: its container gets a lease and
+/// pings b's; a and b answer it at its router's address; it sends keepalives.
 pub fn behind_nat(tag: &str, tunnel: &str) {
     let mut site = Site::new(tag);
     site.add_host("a", "192.0.2.1");
@@ -260,6 +260,13 @@ pub fn behind_nat(tag: &str, tunnel: &str) {
     })
     .collect();
     let file = site.file("wseg.toml", &file_text(tunnel, &hosts));
+    // c's new interfaces come without IPv6, as on a host that turned it off: its WireGuard
+    // interface gets it all the same (the inner addresses are IPv6).
+    let off = site
+        .host("c")
+        .ns
+        .exec("sysctl", &["-qw", "net.ipv6.conf.default.disable_ipv6=1"]);
+    assert!(off.status.success(), "{off:?}");
     for h in ["a", "b", "c"] {
         apply(&mut site, h, &file);
     }
