@@ -1,7 +1,10 @@
 //! The DNS server of the segment: names of leases and reservations under one domain, answered
 //! with authority, and every other name forwarded to upstream resolvers, with a cache.
 //!
-//! `zone` holds the names; `label` checks a hostname before it becomes one.
+//! `zone` holds the names; `label` checks a hostname before it becomes one; `request` reads
+//! a query and `answer` decides the response (pure: bytes and zone in, bytes out).
 
+mod answer;
 pub mod label;
+mod request;
 pub mod zone;
