@@ -3,7 +3,7 @@
 //!
 //! `zone` holds the names; `label` checks a hostname before it becomes one; `request` reads
 //! a query and `answer` decides the response (pure: bytes and zone in, bytes out); `reply`,
-//! `cache` and `forward` carry upstream answers.
+//! `cache` and `forward` carry upstream answers; `resolv` finds the host's resolvers.
 
 mod answer;
 mod cache;
@@ -11,4 +11,5 @@ mod forward;
 pub mod label;
 mod reply;
 mod request;
+pub mod resolv;
 pub mod zone;
