@@ -1,0 +1,138 @@
+//! The running server: UDP and TCP on port 53 of one address (the bridge's), each on a thread
+//! of its own, so it runs beside the DHCP server in the same process, which changes the zone
+//! through `Server::update`.
+
+use std::io;
+use std::net::{SocketAddr, SocketAddrV4, TcpListener, UdpSocket};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+use anyhow::{Context, Result, anyhow};
+use nix::sys::socket;
+
+use super::holder::{self, Proto};
+use super::log::Log;
+use super::shared::Shared;
+use super::zone::Zone;
+use super::{tcp, udp};
+use crate::report::Hinted;
+
+/// Room for a burst of queries (some 3,000 of 500 bytes) while the UDP thread is busy.
+const RECEIVE_BUFFER: usize = 4 << 20;
+
+/// What the server needs to know.
+pub struct Config {
+    /// Where it answers: the bridge's address, port 53. Port 0 takes any free port (for UDP,
+    /// and the same one for TCP).
+    pub listen: SocketAddrV4,
+    /// Where names outside the zone are resolved, tried in order; none: they are REFUSED.
+    pub upstreams: Vec<SocketAddr>,
+    /// What log lines begin with (`dns br0`).
+    pub log_prefix: String,
+}
+
+/// A running DNS server. Dropping it (or `stop`) stops it and waits for its threads.
+pub struct Server {
+    shared: Arc<Shared>,
+    local: SocketAddrV4,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds UDP and TCP on `cfg.listen`, then starts answering. The sockets are made on the
+    /// calling thread, in its network namespace, and so are the threads; a port that is taken
+    /// is an error naming the process that holds it.
+    pub fn start(cfg: Config, zone: Zone) -> Result<Server> {
+        let udp = bind(Proto::Udp, cfg.listen, UdpSocket::bind)?;
+        let local = match udp.local_addr().context("UDP socket address")? {
+            SocketAddr::V4(a) => a,
+            SocketAddr::V6(a) => return Err(anyhow!("UDP socket bound to IPv6 {a}")),
+        };
+        let tcp = bind(Proto::Tcp, local, TcpListener::bind)?;
+        // Best effort: without it the default buffer stands, and only a burst suffers.
+        let _ = socket::setsockopt(&udp, socket::sockopt::RcvBufForce, &RECEIVE_BUFFER);
+        let forwarder = super::forward::Forwarder::new(cfg.upstreams.clone())
+            .context("open the socket for upstream queries")?;
+        let shared = Arc::new(Shared::new(zone, cfg.upstreams, Log::new(cfg.log_prefix)));
+        let mut server = Server {
+            shared: shared.clone(),
+            local,
+            threads: Vec::new(),
+        };
+        let udp_loop = udp::Loop::new(udp, forwarder, shared.clone());
+        server.spawn("dns-udp", move || udp_loop.run())?;
+        server.spawn("dns-tcp", move || tcp::accept(tcp, shared))?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self, name: &str, work: impl FnOnce() + Send + 'static) -> Result<()> {
+        let handle = thread::Builder::new()
+            .name(name.into())
+            .spawn(work)
+            .with_context(|| format!("start the {name} thread"))?;
+        self.threads.push(handle);
+        Ok(())
+    }
+
+    /// The address and port answering.
+    pub fn local_addr(&self) -> SocketAddrV4 {
+        self.local
+    }
+
+    /// Changes the zone; the next query sees the change. Returns what `change` returns (the
+    /// zone's events, for the log).
+    pub fn update<R>(&self, change: impl FnOnce(&mut Zone) -> R) -> R {
+        change(&mut self.shared.zone_mut())
+    }
+
+    /// Stops answering and waits until every thread has ended.
+    pub fn stop(self) {}
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shared.stop();
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                self.shared.log.info("a DNS thread ended in a panic");
+            }
+        }
+    }
+}
+
+/// Binds `proto` on `addr`, with errors that say what to do.
+fn bind<S>(
+    proto: Proto,
+    addr: SocketAddrV4,
+    open: impl Fn(SocketAddrV4) -> io::Result<S>,
+) -> Result<S> {
+    let (what, port, ip) = (proto.name(), addr.port(), addr.ip());
+    open(addr).map_err(|e| match e.kind() {
+        io::ErrorKind::AddrInUse => {
+            let holders = holder::holders(proto, addr);
+            let who = if holders.is_empty() {
+                "a process l2x cannot see (in another PID namespace?)".to_string()
+            } else {
+                holders
+                    .iter()
+                    .map(|h| format!("{} (pid {})", h.command, h.pid))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            anyhow!(Hinted::new(
+                format!("{what} port {port} on {ip} is taken by {who}"),
+                "stop that server, or leave DNS to it and start `l2x dhcp serve` with --no-dns",
+            ))
+        }
+        io::ErrorKind::AddrNotAvailable => anyhow!(Hinted::new(
+            format!("{ip} is no address of this host"),
+            "DNS answers on the bridge's address: give the bridge its address first \
+             (`ip -br addr` lists them)",
+        )),
+        io::ErrorKind::PermissionDenied => anyhow!(Hinted::new(
+            format!("no permission to bind {what} port {port}"),
+            "run as root, or give l2x the CAP_NET_BIND_SERVICE capability",
+        )),
+        _ => anyhow!(e).context(format!("bind {what} {addr}")),
+    })
+}
