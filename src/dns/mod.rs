@@ -26,3 +26,6 @@ mod shared;
 mod tcp;
 mod udp;
 pub mod zone;
+
+#[cfg(test)]
+mod tests;
