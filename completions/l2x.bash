@@ -37,6 +37,9 @@ _l2x() {
             l2x,help)
                 cmd="l2x__subcmd__help"
                 ;;
+            l2x,key)
+                cmd="l2x__subcmd__key"
+                ;;
             l2x,lab)
                 cmd="l2x__subcmd__lab"
                 ;;
@@ -124,6 +127,9 @@ _l2x() {
             l2x__subcmd__help,help)
                 cmd="l2x__subcmd__help__subcmd__help"
                 ;;
+            l2x__subcmd__help,key)
+                cmd="l2x__subcmd__help__subcmd__key"
+                ;;
             l2x__subcmd__help,lab)
                 cmd="l2x__subcmd__help__subcmd__lab"
                 ;;
@@ -157,6 +163,12 @@ _l2x() {
             l2x__subcmd__help__subcmd__dhcp,stop)
                 cmd="l2x__subcmd__help__subcmd__dhcp__subcmd__stop"
                 ;;
+            l2x__subcmd__help__subcmd__key,gen)
+                cmd="l2x__subcmd__help__subcmd__key__subcmd__gen"
+                ;;
+            l2x__subcmd__help__subcmd__key,pub)
+                cmd="l2x__subcmd__help__subcmd__key__subcmd__pub"
+                ;;
             l2x__subcmd__help__subcmd__lab,down)
                 cmd="l2x__subcmd__help__subcmd__lab__subcmd__down"
                 ;;
@@ -168,6 +180,12 @@ _l2x() {
                 ;;
             l2x__subcmd__help__subcmd__nat,del)
                 cmd="l2x__subcmd__help__subcmd__nat__subcmd__del"
+                ;;
+            l2x__subcmd__help__subcmd__nat,forward)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__forward"
+                ;;
+            l2x__subcmd__help__subcmd__nat,map)
+                cmd="l2x__subcmd__help__subcmd__nat__subcmd__map"
                 ;;
             l2x__subcmd__help__subcmd__nat,masq)
                 cmd="l2x__subcmd__help__subcmd__nat__subcmd__masq"
@@ -189,6 +207,24 @@ _l2x() {
                 ;;
             l2x__subcmd__help__subcmd__tunnel,vxlan)
                 cmd="l2x__subcmd__help__subcmd__tunnel__subcmd__vxlan"
+                ;;
+            l2x__subcmd__key,gen)
+                cmd="l2x__subcmd__key__subcmd__gen"
+                ;;
+            l2x__subcmd__key,help)
+                cmd="l2x__subcmd__key__subcmd__help"
+                ;;
+            l2x__subcmd__key,pub)
+                cmd="l2x__subcmd__key__subcmd__pub"
+                ;;
+            l2x__subcmd__key__subcmd__help,gen)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__gen"
+                ;;
+            l2x__subcmd__key__subcmd__help,help)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__help"
+                ;;
+            l2x__subcmd__key__subcmd__help,pub)
+                cmd="l2x__subcmd__key__subcmd__help__subcmd__pub"
                 ;;
             l2x__subcmd__lab,down)
                 cmd="l2x__subcmd__lab__subcmd__down"
@@ -217,8 +253,14 @@ _l2x() {
             l2x__subcmd__nat,del)
                 cmd="l2x__subcmd__nat__subcmd__del"
                 ;;
+            l2x__subcmd__nat,forward)
+                cmd="l2x__subcmd__nat__subcmd__forward"
+                ;;
             l2x__subcmd__nat,help)
                 cmd="l2x__subcmd__nat__subcmd__help"
+                ;;
+            l2x__subcmd__nat,map)
+                cmd="l2x__subcmd__nat__subcmd__map"
                 ;;
             l2x__subcmd__nat,masq)
                 cmd="l2x__subcmd__nat__subcmd__masq"
@@ -229,8 +271,14 @@ _l2x() {
             l2x__subcmd__nat__subcmd__help,del)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__del"
                 ;;
+            l2x__subcmd__nat__subcmd__help,forward)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__forward"
+                ;;
             l2x__subcmd__nat__subcmd__help,help)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__help"
+                ;;
+            l2x__subcmd__nat__subcmd__help,map)
+                cmd="l2x__subcmd__nat__subcmd__help__subcmd__map"
                 ;;
             l2x__subcmd__nat__subcmd__help,masq)
                 cmd="l2x__subcmd__nat__subcmd__help__subcmd__masq"
@@ -281,7 +329,7 @@ _l2x() {
 
     case "${cmd}" in
         l2x)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show lab doctor generate help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,7 +351,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__attach)
-            opts="-n -j -q -v -h -V --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --isolated --move-addresses --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +395,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__bridge__subcmd__add)
-            opts="-n -j -q -v -h -V --addr --mtu --stp --mac --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --addr --mtu --stp --mac --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +429,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__bridge__subcmd__del)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,7 +543,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__detach)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --move-addresses --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +697,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__request)
-            opts="-n -j -q -v -h -V --timeout --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --timeout --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,7 +723,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__serve)
-            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --allow-other-servers --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -729,7 +777,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__stop)
-            opts="-n -j -q -v -h -V --pid-file --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --pid-file --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -799,7 +847,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help)
-            opts="bridge tunnel attach detach nat dhcp show lab doctor generate help"
+            opts="bridge tunnel attach detach nat dhcp show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1008,6 +1056,48 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__help__subcmd__key)
+            opts="gen pub"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__key__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__key__subcmd__pub)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__help__subcmd__lab)
             opts="up status down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1065,7 +1155,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__nat)
-            opts="masq del show"
+            opts="masq forward map del show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1169,34 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__nat__subcmd__del)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__nat__subcmd__map)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1218,6 +1336,136 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__key)
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version gen pub help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__gen)
+            opts="-n -j -q -v -h -V --out --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help)
+            opts="gen pub help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__help__subcmd__pub)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__key__subcmd__pub)
+            opts="-n -j -q -v -h -V --key-file --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__lab)
             opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version up status down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1241,12 +1489,16 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__down)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --prefix --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1333,12 +1585,16 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__status)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --prefix --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1355,7 +1611,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__up)
-            opts="-n -j -q -v -h -V --tunnel --hosts --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --tunnel --hosts --prefix --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1366,6 +1622,10 @@ _l2x() {
                     return 0
                     ;;
                 --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1385,7 +1645,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version masq del show help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version masq forward map del show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1407,7 +1667,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__del)
-            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --source --out --port --public --to --proto --in --addr --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1418,6 +1678,72 @@ _l2x() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -W "tcp udp" -- "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__forward)
+            opts="-n -j -q -v -h -V --port --to --proto --in --addr --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -W "tcp udp" -- "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --addr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1437,7 +1763,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__nat__subcmd__help)
-            opts="masq del show help"
+            opts="masq forward map del show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1464,7 +1790,35 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__nat__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__nat__subcmd__help__subcmd__map)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1506,8 +1860,42 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__nat__subcmd__map)
+            opts="-n -j -q -v -h -V --public --to --in --no-addr --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --public)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__nat__subcmd__masq)
-            opts="-n -j -q -v -h -V --source --out --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --source --out --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1603,7 +1991,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__del)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,7 +2013,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__gretap)
-            opts="-n -j -q -v -h -V --local --remote --ttl --key --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --local --remote --ttl --key --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1769,7 +2157,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__l2tp)
-            opts="-n -j -q -v -h -V --local --remote --tunnel-id --session-id --peer-tunnel-id --peer-session-id --encap --sport --dport --cookie --peer-cookie --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --local --remote --tunnel-id --session-id --peer-tunnel-id --peer-session-id --encap --sport --dport --cookie --peer-cookie --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1865,7 +2253,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__tunnel__subcmd__vxlan)
-            opts="-n -j -q -v -h -V --vni --local --remote --dport --mtu --bridge --isolated --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --vni --local --remote --dport --mtu --bridge --isolated --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,9 +1,9 @@
 //! How l2x talks to its user: one line per object changed on stdout, errors as one line
 //! `l2x: <what failed>: <why>` plus an optional `hint:` line on stderr, and the exit status.
 
-use std::fmt;
 use std::io::{self, Write};
 
+pub use crate::error::{Hinted, UsageError, usage};
 use crate::nl::KernelError;
 
 /// Exit status: the command line itself is wrong.
@@ -11,59 +11,21 @@ pub const EXIT_USAGE: i32 = 2;
 /// Exit status: the operation failed.
 pub const EXIT_FAILED: i32 = 1;
 
-/// An error that knows what the user should do about it.
-#[derive(Debug)]
-pub struct Hinted {
-    message: String,
-    hint: String,
-}
-
-impl Hinted {
-    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Hinted {
-            message: message.into(),
-            hint: hint.into(),
-        }
-    }
-}
-
-impl fmt::Display for Hinted {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Hinted {}
-
-/// The command line is wrong in a way the parser could not see (two options that conflict,
-/// an address outside a range): exit status 2, nothing sent to the kernel.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-pub fn usage(message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(UsageError(message.into()))
-}
-
-/// Prints the error and returns the exit status it calls for.
+/// Prints the error and returns the exit status it calls for. A stderr that cannot be
+/// written (a closed pipe, a full disk under a log file) loses the text, never the status:
+/// `eprintln!` would panic there.
 pub fn fail(err: &anyhow::Error) -> i32 {
-    eprintln!("l2x: {err:#}");
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "l2x: {err:#}");
     let hint = err.chain().find_map(|e| {
         if let Some(k) = e.downcast_ref::<KernelError>() {
             k.hint()
         } else {
-            e.downcast_ref::<Hinted>().map(|h| h.hint.clone())
+            e.downcast_ref::<Hinted>().map(|h| h.hint().to_string())
         }
     });
     if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
+        let _ = writeln!(stderr, "hint: {hint}");
     }
     if err.chain().any(|e| e.is::<UsageError>()) {
         EXIT_USAGE
@@ -73,24 +35,22 @@ pub fn fail(err: &anyhow::Error) -> i32 {
 }
 
 /// Where command output goes: change lines unless `-q`, tables or JSON for show commands.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Out {
     pub quiet: bool,
     pub json: bool,
+    /// Change lines are indented: the command is a step of another (the lab's runbook).
+    pub indent: bool,
 }
 
 impl Out {
-    /// `bridge br0: created`.
-    pub fn changed(&self, object: &str, what: &str) {
-        if !self.quiet {
-            print(&format!("{object}: {what}\n"));
-        }
-    }
-
-    /// A note that belongs with a change (an MTU the kernel chose); silenced by `-q` too.
-    pub fn note(&self, text: &str) {
-        if !self.quiet {
-            print(&format!("  {text}\n"));
+    /// Change lines, as a command prints them (indented when it is a step of another).
+    pub fn lines(&self, text: &str) {
+        if self.indent {
+            let indented: String = text.lines().map(|l| format!("  {l}\n")).collect();
+            print(&indented);
+        } else {
+            print(text);
         }
     }
 

@@ -127,3 +127,23 @@ fn tunnel_mtus_are_checked_against_ports_and_underlay() {
         "{tunnel:#}"
     );
 }
+
+#[test]
+fn a_port_that_still_has_an_address_is_warned() {
+    let ns = Netns::new("doc-port");
+    ns.veth("v0", "v1");
+    ns.ip_line("link add br0 type bridge");
+    ns.ip_line("addr add 10.7.0.5/24 dev v0");
+    ns.ip_line("link set v0 master br0");
+    let doc = ns.l2x_line("-j doctor").json();
+    let row = check(&doc, "port v0");
+    assert_eq!(row["status"], "warn", "{row}");
+    assert!(
+        row["detail"].as_str().unwrap().contains("10.7.0.5/24"),
+        "{row}"
+    );
+    assert!(
+        row["hint"].as_str().unwrap().contains("--move-addresses"),
+        "{row}"
+    );
+}

@@ -1,6 +1,7 @@
 //! `l2x lab` on this machine's kernel: up with 2 and 3 hosts, re-run, status, down, and a
-//! half-failed up cleaned away. The lab's names are fixed, so everything runs in one test
-//! function; a guard takes the lab down whatever happens.
+//! half-failed up cleaned away, under a lab prefix of this test's own (never the machine's
+//! l2x-lab-* lab). One lab at a time, so everything runs in one test function; a guard takes
+//! the lab down whatever happens.
 
 mod common;
 
@@ -10,20 +11,44 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
+/// This test's lab: its namespaces are PREFIX-wan, PREFIX-host1, ...
+fn prefix() -> String {
+    format!("l2xt{}", std::process::id())
+}
+
+/// `l2x [-j] lab VERB ARGS... --prefix PREFIX`.
+fn lab(global: &[&str], verb: &str, args: &[&str]) -> Run {
+    let prefix = prefix();
+    let mut all: Vec<&str> = global.to_vec();
+    all.extend(["lab", verb]);
+    all.extend(args);
+    all.extend(["--prefix", &prefix]);
+    l2x(&all)
+}
+
+fn ns(name: &str) -> String {
+    format!("{}-{name}", prefix())
+}
+
+fn run_dir() -> String {
+    format!("/run/l2x/lab-{}", prefix())
+}
+
 /// Runs `l2x lab down` when dropped, also when the test panics.
 struct LabDown;
 
 impl Drop for LabDown {
     fn drop(&mut self) {
-        let _ = l2x(&["lab", "down"]);
+        let _ = lab(&[], "down", &[]);
     }
 }
 
 fn lab_namespaces() -> Vec<String> {
+    let start = format!("{}-", prefix());
     run_ok("ip", &["netns", "list"])
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|n| n.starts_with("l2x-lab-"))
+        .filter(|n| n.starts_with(&start))
         .map(str::to_string)
         .collect()
 }
@@ -47,7 +72,7 @@ fn assert_nothing_left(dhcp_pid: &str) {
         Vec::<String>::new(),
         "lab namespaces left"
     );
-    assert!(!Path::new("/run/l2x/lab").exists(), "/run/l2x/lab left");
+    assert!(!Path::new(&run_dir()).exists(), "{} left", run_dir());
     assert!(
         gone(dhcp_pid),
         "the lab's DHCP server (pid {dhcp_pid}) still runs"
@@ -76,7 +101,7 @@ fn assert_all_reached(doc: &Value, hosts: usize, mtu: u64) {
                 .all(|p| p["ok"] == true)
         );
         assert_eq!(c["internet"]["ok"], true, "{c:#}");
-        let ns = format!("l2x-lab-{}", c["container"].as_str().unwrap());
+        let ns = ns(c["container"].as_str().unwrap());
         let eth0 = &run_json(&["-n", &ns, "-j", "addr", "show", "dev", "eth0"])[0];
         assert_eq!(eth0["mtu"], mtu);
         let ip = address.split('/').next().unwrap();
@@ -110,30 +135,28 @@ fn dhcp_pid(down: &Run) -> String {
 #[test]
 fn lab_up_status_down() {
     let _guard = LabDown;
-    l2x(&["lab", "down"]).ok();
+    lab(&[], "down", &[]).ok();
     if !kernel_has("gretap") {
-        l2x(&["lab", "up", "--tunnel", "gretap"]).fails(1, "modprobe ip_gre");
+        lab(&[], "up", &["--tunnel", "gretap"]).fails(1, "modprobe ip_gre");
         assert_eq!(lab_namespaces(), Vec::<String>::new(), "nothing made");
     }
 
-    let up = l2x(&["lab", "up", "--tunnel", "vxlan"]).ok();
+    let up = lab(&[], "up", &["--tunnel", "vxlan"]).ok();
     assert!(
         up.stdout.starts_with("tunnel: vxlan (asked for)\n"),
         "{up:?}"
     );
     assert!(up.stdout.contains("\nall pings ok"), "{up:?}");
-    assert!(
-        up.stdout
-            .contains("l2x -n l2x-lab-host1 tunnel vxlan to-host2 --vni 12")
-    );
+    let tunnel_step = format!("l2x -n {} tunnel vxlan to-host2 --vni 12", ns("host1"));
+    assert!(up.stdout.contains(&tunnel_step), "{up:?}");
 
     // A re-run changes nothing and checks again.
-    let again = l2x(&["-j", "lab", "up", "--tunnel", "vxlan"]).ok();
+    let again = lab(&["-j"], "up", &["--tunnel", "vxlan"]).ok();
     assert_all_reached(&again.json(), 2, 1450);
-    let rerun = l2x(&["lab", "up", "--tunnel", "vxlan"]).ok();
+    let rerun = lab(&[], "up", &["--tunnel", "vxlan"]).ok();
     assert!(!rerun.stdout.contains(": created"), "{rerun:?}");
 
-    let status = l2x(&["-j", "lab", "status"]).ok().json();
+    let status = lab(&["-j"], "status", &[]).ok().json();
     assert_eq!(status["tunnel"], "vxlan");
     assert_eq!(status["hosts"], 2);
     assert_eq!(status["dhcp"]["running"], true);
@@ -143,27 +166,21 @@ fn lab_up_status_down() {
         .iter()
         .map(|n| n["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "l2x-lab-wan",
-            "l2x-lab-host1",
-            "l2x-lab-host2",
-            "l2x-lab-ct1",
-            "l2x-lab-ct2"
-        ]
-    );
+    let want: Vec<String> = ["wan", "host1", "host2", "ct1", "ct2"].map(ns).into();
+    assert_eq!(names, want);
 
-    l2x(&["lab", "up", "--hosts", "3"]).fails(1, "`l2x lab down`");
+    let other = lab(&[], "up", &["--hosts", "3"]);
+    other.fails(1, &format!("`l2x lab down --prefix {}`", prefix()));
 
     // A forward chain that drops on host 1 cuts the containers off the internet, and the
     // re-check says so with exit status 1. With br_netfilter passing bridged frames through
     // that hook, the containers lose each other too: what doctor warns about.
-    let host1 = ["netns", "exec", "l2x-lab-host1"];
+    let host1_ns = ns("host1");
+    let host1 = ["netns", "exec", host1_ns.as_str()];
     run_ok("ip", &[&host1[..], &["nft", "add table ip block"]].concat());
     let drop = "add chain ip block forward { type filter hook forward priority 0; policy drop; }";
     run_ok("ip", &[&host1[..], &["nft", drop]].concat());
-    let cut = l2x(&["-j", "lab", "up", "--tunnel", "vxlan"]);
+    let cut = lab(&["-j"], "up", &["--tunnel", "vxlan"]);
     assert_eq!(cut.code, 1, "{cut:?}");
     assert!(cut.stderr.contains("pings got no answer"), "{cut:?}");
     let bridged_filtered = Command::new("ip")
@@ -180,16 +197,16 @@ fn lab_up_status_down() {
         assert_eq!(c["internet"]["ok"], false, "{c:#}");
         assert_eq!(c["peers"][0]["ok"], !bridged_filtered, "{c:#}");
     }
-    let doctor = l2x(&["-n", "l2x-lab-host1", "-j", "doctor"]).ok().json();
+    let doctor = l2x(&["-n", &host1_ns, "-j", "doctor"]).ok().json();
     let rows = doctor["checks"].as_array().unwrap();
     let row = |name: &str| rows.iter().find(|c| c["check"] == name).unwrap().clone();
     assert_eq!(row("forward policy")["status"], "warn");
     let br_netfilter = if bridged_filtered { "warn" } else { "ok" };
     assert_eq!(row("br_netfilter")["status"], br_netfilter);
-    let down = l2x(&["lab", "down"]).ok();
+    let down = lab(&[], "down", &[]).ok();
     assert_nothing_left(&dhcp_pid(&down));
     assert_eq!(
-        l2x(&["lab", "status"]).ok().stdout,
+        lab(&[], "status", &[]).ok().stdout,
         "no lab (`l2x lab up` builds one)\n"
     );
 
@@ -198,7 +215,7 @@ fn lab_up_status_down() {
         .into_iter()
         .find(|k| kernel_has(k))
         .expect("a tunnel kind");
-    let up = l2x(&["-j", "lab", "up", "--hosts", "3"]).ok();
+    let up = lab(&["-j"], "up", &["--hosts", "3"]).ok();
     let doc = up.json();
     assert_eq!(doc["tunnel"], first);
     let mtu = match first {
@@ -207,30 +224,30 @@ fn lab_up_status_down() {
         _ => 1450,
     };
     assert_all_reached(&doc, 3, mtu);
-    let down = l2x(&["lab", "down"]).ok();
+    let down = lab(&[], "down", &[]).ok();
     assert_nothing_left(&dhcp_pid(&down));
 
     // A lab that broke half-way is taken down all the same: host 2 has a br0 that is no bridge.
-    let blocker = "l2x-lab-host2";
-    run_ok("ip", &["netns", "add", blocker]);
+    let blocker = ns("host2");
+    run_ok("ip", &["netns", "add", &blocker]);
     run_ok(
         "ip",
         &[
-            "-n", blocker, "link", "add", "br0", "type", "veth", "peer", "name", "x0",
+            "-n", &blocker, "link", "add", "br0", "type", "veth", "peer", "name", "x0",
         ],
     );
-    let broken = l2x(&["lab", "up", "--tunnel", "vxlan"]);
+    let broken = lab(&[], "up", &["--tunnel", "vxlan"]);
     assert_eq!(broken.code, 1, "{broken:?}");
     assert!(
         broken.stderr.contains("br0 exists and is a veth"),
         "{broken:?}"
     );
     assert!(lab_namespaces().len() >= 3, "the half-built lab");
-    l2x(&["lab", "down"]).ok();
+    lab(&[], "down", &[]).ok();
     assert_eq!(
         lab_namespaces(),
         Vec::<String>::new(),
         "lab namespaces left"
     );
-    assert!(!Path::new("/run/l2x/lab").exists(), "/run/l2x/lab left");
+    assert!(!Path::new(&run_dir()).exists(), "{} left", run_dir());
 }

@@ -11,15 +11,24 @@ use ipnetwork::{IpNetwork, Ipv4Network};
 
 pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
 
+/// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("L2X_COMMIT"),
+    ")"
+);
+
 /// Stretch one Ethernet segment across Linux hosts: bridges, tunnels, ports, DHCP and NAT,
 /// configured over netlink.
 #[derive(Debug, Parser)]
-#[command(name = "l2x", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "l2x", version = VERSION, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     /// Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path
     #[arg(short, long, global = true, value_name = "NAME")]
     pub netns: Option<String>,
-    /// Print show commands as JSON (keys documented in each command's page)
+    /// Print JSON: show commands their document, commands that change something their changes
+    /// (keys documented in each command's page)
     #[arg(short, long, global = true)]
     pub json: bool,
     /// Print nothing on success
@@ -43,10 +52,8 @@ pub enum Command {
     /// Make an interface a port of a bridge and set it up
     Attach(AttachArgs),
     /// Release an interface from its bridge
-    Detach {
-        /// The bridge port to release
-        iface: IfName,
-    },
+    #[command(after_long_help = DETACH_HELP)]
+    Detach(DetachArgs),
     /// Masquerade a network's traffic to the outside world (nftables table ip l2x)
     #[command(subcommand)]
     Nat(NatCmd),
@@ -62,11 +69,31 @@ pub enum Command {
     /// Check what this kernel can do and what is misconfigured here, one row per check
     #[command(after_long_help = DOCTOR_HELP)]
     Doctor,
+    /// WireGuard keys for encrypted segments: make one, or print a private key's public key
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// Write shell completions and man pages into DIR/completions and DIR/man
     #[command(hide = true)]
     Generate {
         /// The directory to write into (the source tree's root, to refresh the committed files)
         dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Make a private key: into PATH (mode 0600, never over an existing file) printing its
+    /// public key, or without --out on stdout as `wg genkey` does
+    Gen {
+        /// The key file to create
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Print the public key of a private key, read from PATH or from stdin as `wg pubkey` does
+    Pub {
+        /// The private key file (it must be readable by its owner only)
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<PathBuf>,
     },
 }
 
@@ -77,9 +104,23 @@ pub enum LabCmd {
     Up(LabUpArgs),
     /// List what exists of the lab: namespaces, containers' addresses, the DHCP server
     #[command(after_long_help = LAB_STATUS_JSON)]
-    Status,
+    Status(LabPrefix),
     /// Remove every lab namespace and stop the lab's DHCP server
-    Down,
+    Down {
+        #[command(flatten)]
+        prefix: LabPrefix,
+        #[command(flatten)]
+        change: DryRun,
+    },
+}
+
+/// Which lab: its namespaces' names start with the prefix, so that several labs (a test's,
+/// a user's) can live on one machine.
+#[derive(Debug, Clone, Args)]
+pub struct LabPrefix {
+    /// The start of the lab's namespace names (l2x-lab-wan, l2x-lab-host1, ...)
+    #[arg(long, default_value = "l2x-lab", value_parser = values::lab_prefix)]
+    pub prefix: String,
 }
 
 #[derive(Debug, Args)]
@@ -90,11 +131,14 @@ pub struct LabUpArgs {
     /// How many hosts (each with one container), joined by a full mesh of tunnels
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=8))]
     pub hosts: u8,
+    #[command(flatten)]
+    pub prefix: LabPrefix,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
-/// The encapsulations l2x makes tunnels with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The encapsulations l2x makes tunnels with, as `--tunnel` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TunnelKind {
     /// Ethernet over GRE
     Gretap,
@@ -104,14 +148,12 @@ pub enum TunnelKind {
     Vxlan,
 }
 
-impl TunnelKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            TunnelKind::Gretap => "gretap",
-            TunnelKind::L2tp => "l2tp",
-            TunnelKind::Vxlan => "vxlan",
-        }
-    }
+/// `--dry-run`, on every command that changes something.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DryRun {
+    /// Print what would change (the plan) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,9 +162,12 @@ pub enum BridgeCmd {
     #[command(after_long_help = IDEMPOTENT)]
     Add(BridgeAddArgs),
     /// Delete a bridge; its ports are released, not deleted
+    #[command(after_long_help = DELETE)]
     Del {
         /// The bridge to delete
         name: IfName,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// List bridges with their addresses, MTU, state and ports
     #[command(after_long_help = BRIDGE_JSON)]
@@ -137,7 +182,7 @@ pub struct BridgeAddArgs {
     /// The bridge's interface name (1-15 bytes)
     pub name: IfName,
     /// Add this address, with prefix length (repeatable; IPv4 or IPv6)
-    #[arg(long = "addr", value_name = "CIDR", value_parser = values::cidr)]
+    #[arg(long = "addr", value_name = "CIDR", value_parser = values::iface_addr)]
     pub addrs: Vec<IpNetwork>,
     /// The bridge's MTU (68-65535); without it the bridge follows its smallest port
     #[arg(long, value_parser = clap::value_parser!(u32).range(68..=65535))]
@@ -148,10 +193,12 @@ pub struct BridgeAddArgs {
     /// The bridge's own MAC address (unicast)
     #[arg(long)]
     pub mac: Option<Mac>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = IDEMPOTENT)]
+#[command(after_long_help = ATTACH_HELP)]
 pub struct AttachArgs {
     /// The interface to attach: a veth end, tap, tunnel or NIC
     pub iface: IfName,
@@ -161,6 +208,24 @@ pub struct AttachArgs {
     /// for a full mesh of tunnels)
     #[arg(long)]
     pub isolated: bool,
+    /// Move IFACE's MAC, addresses and routes to the bridge in the same step (for a NIC that
+    /// carries the host's own address: the host bridge)
+    #[arg(long)]
+    pub move_addresses: bool,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+#[derive(Debug, Args)]
+pub struct DetachArgs {
+    /// The bridge port to release
+    pub iface: IfName,
+    /// Move back to IFACE the addresses and routes `attach --move-addresses` moved to the
+    /// bridge, and give the bridge its own MAC again
+    #[arg(long)]
+    pub move_addresses: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,9 +240,12 @@ pub enum TunnelCmd {
     #[command(after_long_help = IDEMPOTENT)]
     Vxlan(VxlanArgs),
     /// Delete a tunnel; for L2TP the session, and its tunnel when no session is left
+    #[command(after_long_help = DELETE)]
     Del {
         /// The tunnel interface
         name: IfName,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// List tunnels with kind, endpoints, ids, MTU, state and bridge
     #[command(after_long_help = TUNNEL_JSON)]
@@ -199,6 +267,8 @@ pub struct TunnelCommon {
     /// With --bridge: mark the port isolated (split horizon for a full mesh)
     #[arg(long, requires = "bridge")]
     pub isolated: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -283,8 +353,9 @@ pub struct VxlanArgs {
     /// A peer's underlay address (repeatable: one per other host)
     #[arg(long, required = true)]
     pub remote: Vec<IpAddr>,
-    /// UDP destination port (the kernel's own default would be 8472)
-    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT)]
+    /// UDP destination port, 1-65535 (the kernel's own default would be 8472)
+    #[arg(long, default_value_t = crate::msg::vxlan::VXLAN_PORT,
+          value_parser = clap::value_parser!(u16).range(1..))]
     pub dport: u16,
     #[command(flatten)]
     pub common: TunnelCommon,
@@ -295,12 +366,109 @@ pub enum NatCmd {
     /// Masquerade traffic from CIDR to anywhere outside it, and turn on IPv4 forwarding
     #[command(after_long_help = NAT_MASQ)]
     Masq(NatArgs),
-    /// Remove a masquerade rule; IPv4 forwarding is left as it is
+    /// Forward a port (or range) of this host to a machine on the segment (DNAT)
+    #[command(after_long_help = NAT_FORWARD)]
+    Forward(ForwardArgs),
+    /// Give a machine on the segment a public address of this host, every port both ways
+    #[command(after_long_help = NAT_MAP)]
+    Map(MapArgs),
+    /// Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is
     #[command(after_long_help = NAT_DEL)]
-    Del(NatArgs),
-    /// List the masquerade rules l2x owns, and whether IPv4 forwarding is on
+    Del(NatDelArgs),
+    /// List the rules l2x owns, and whether IPv4 forwarding is on
     #[command(after_long_help = NAT_JSON)]
     Show,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// What names a port forward.
+#[derive(Debug, Clone, Args)]
+pub struct ForwardRule {
+    /// The host's port, or a range of them (8080, 5000-5010)
+    #[arg(long, value_name = "PORT[-PORT]", value_parser = values::port_range)]
+    pub port: values::PortRange,
+    /// The machine connections go to, and its port [default: the port they came to]
+    #[arg(long, value_name = "IP[:PORT]", value_parser = values::target)]
+    pub to: values::Target,
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// Only connections arriving by this interface [default: any]
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+    /// Only connections to this address of the host [default: any of its addresses]
+    #[arg(long, value_name = "IP")]
+    pub addr: Option<std::net::Ipv4Addr>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    #[command(flatten)]
+    pub rule: ForwardRule,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+/// What names a 1:1 map.
+#[derive(Debug, Clone, Args)]
+pub struct MapRule {
+    /// The public address that stands for the machine
+    #[arg(long, value_name = "IP")]
+    pub public: std::net::Ipv4Addr,
+    /// The machine on the segment
+    #[arg(long, value_name = "IP")]
+    pub to: std::net::Ipv4Addr,
+    /// The public side: only what arrives and leaves there [default: any interface]
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub rule: MapRule,
+    /// Leave the public address to the host: do not add it to --in when it is missing
+    #[arg(long)]
+    pub no_addr: bool,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
+/// `nat del` takes the flags of the rule it removes: a masquerade's (--source), a forward's
+/// (--port, --to) or a map's (--public, --to).
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("rule").required(true).args(["source", "port", "public"]))]
+pub struct NatDelArgs {
+    /// The masquerade of this network
+    #[arg(long, value_name = "CIDR", value_parser = values::ipv4_cidr)]
+    pub source: Option<Ipv4Network>,
+    /// With --source: the masquerade's --out
+    #[arg(long, value_name = "IFACE", requires = "source")]
+    pub out: Option<IfName>,
+    /// The forward of this port or range
+    #[arg(long, value_name = "PORT[-PORT]", value_parser = values::port_range, requires = "to")]
+    pub port: Option<values::PortRange>,
+    /// The map of this public address
+    #[arg(long, value_name = "IP", conflicts_with = "port", requires = "to")]
+    pub public: Option<std::net::Ipv4Addr>,
+    /// With --port or --public: where the rule sends connections
+    #[arg(long, value_name = "IP[:PORT]", value_parser = values::target)]
+    pub to: Option<values::Target>,
+    /// With --port: the forward's protocol
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// With --port or --public: the rule's --in
+    #[arg(long = "in", value_name = "IFACE")]
+    pub iface: Option<IfName>,
+    /// With --port: the forward's --addr
+    #[arg(long, value_name = "IP")]
+    pub addr: Option<std::net::Ipv4Addr>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +480,8 @@ pub struct NatArgs {
     /// Only traffic leaving by this interface (default: any interface)
     #[arg(long, value_name = "IFACE")]
     pub out: Option<IfName>,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Subcommand)]
@@ -324,7 +494,8 @@ pub enum DhcpCmd {
     Leases {
         /// The bridge the server runs on
         bridge: IfName,
-        /// The server's lease file [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
+        /// The server's lease file [default: the running server's, else
+        /// /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
         #[arg(long, value_name = "PATH")]
         lease_file: Option<PathBuf>,
     },
@@ -332,17 +503,22 @@ pub enum DhcpCmd {
     Stop {
         /// The bridge the server runs on
         bridge: IfName,
-        /// The server's pid file [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]
+        /// The server's pid file [default: the one it was started with]
         #[arg(long, value_name = "PATH")]
         pid_file: Option<PathBuf>,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// Obtain a lease on an interface and configure its address, default route and MTU
+    #[command(after_long_help = REQUEST_HELP)]
     Request {
         /// The interface to configure (it is set up first)
         iface: IfName,
         /// Give up after this long without a lease (90s, 30m, ...)
         #[arg(long, value_name = "DUR", default_value = "10s", value_parser = values::duration)]
         timeout: Duration,
+        #[command(flatten)]
+        change: DryRun,
     },
 }
 
@@ -378,6 +554,12 @@ pub struct DhcpServeArgs {
     /// Append the log here instead of stderr (with --daemon, the log is otherwise discarded)
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// Let other DHCP servers on the segment answer BRIDGE's clients too: without it, their
+    /// replies entering BRIDGE by a port are dropped (table bridge l2x)
+    #[arg(long)]
+    pub allow_other_servers: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 const DHCP_SERVE_HELP: &str = "\
@@ -390,16 +572,47 @@ subnet mask, router, DNS servers, lease time, T1/T2, server identifier and the b
 Every lease is written to the lease file and flushed to disk (fsync) before its ACK is sent; \
 requests that arrive together share one flush. The file is append-only and is compacted when it \
 grows well past the leases it holds; a truncated or damaged tail (after a crash) is skipped with \
-a warning.
+a warning. When the disk refuses a write (full, EIO, read-only), what was written of it is cut \
+off again and no ACK goes out until the whole file has been rewritten from the server's leases: \
+clients that are renewing keep their address and ask again (a NAK would take it from them). \
+One warning says so per 10 s; the rewrite is tried once a second, only when the file system has \
+room for it, and serving goes on normally once it succeeds. A server started on a disk that \
+cannot take its lease file starts all the same and waits for the disk.
+
+--lease-file must be a regular file, or a symlink, which is followed at start to its target: \
+leases are then kept in the target (the log says so) and the symlink stays. A device node, a \
+fifo, a socket, a directory, a dangling symlink or a file above 256 MiB is refused.
+
+Other DHCP servers on the segment (a container running its own) would answer BRIDGE's clients \
+too. Unless --allow-other-servers, the server adds BRIDGE to l2x's table bridge l2x, whose \
+prerouting chain drops DHCP server replies (BOOTREPLY from UDP port 67) entering BRIDGE by any \
+of its ports, and takes it out when it stops; its own replies leave by the bridge itself and \
+pass. This needs the kernel's nft_meta_bridge (meta ibrname); without it the server warns and \
+serves unguarded. A server killed with -9 leaves its rule behind until it is started again.
+
+A running server keeps a record of its bridge, namespace, pid and files in /run/l2x/servers, \
+so `dhcp leases`, `dhcp stop`, `show` and `doctor` find it whatever --pid-file and --lease-file \
+it was started with.
 
 Exit status 2 for a malformed range or reservation. A range or reservation outside the subnets \
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
 second server on the same bridge (the pid file is locked while a server runs).
 
-Runs in the foreground, logging to stderr, until SIGINT or SIGTERM: one line per ACK, NAK, \
-RELEASE and DECLINE (none with -q) and a warning when the pool is exhausted; -v adds each OFFER \
-and each packet ignored as malformed. With -n NETNS it serves the \
-bridge of that namespace, and the default file names carry the namespace's name.";
+A /32 bridge address is refused (it leaves no address to hand out); in a /31 (RFC 3021) the \
+other address can be served. No range may hold the bridge's own address.
+
+Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM: one line per \
+ACK (once its lease is on disk), NAK, RELEASE and DECLINE (none with -q) and a warning when the \
+pool is exhausted; -v adds each OFFER and each packet ignored. Anyone on the segment can make \
+the server log, so the log is bounded: each kind of line shows a few times per 10 s and the \
+rest are counted (\"N more like this in the last 10 s (KIND)\"); a line that cannot be written \
+(a full disk, a closed stderr) is dropped and counted, never fatal; control characters in what \
+clients send (hostnames) are escaped (\\n, \\x1b), and a line is cut at 1 KiB. Relayed requests \
+are answered only from a relay address of the subnet (not its network or broadcast address); \
+INFORMs only to a host address of it; and no neighbour entry is made for a broadcast, \
+multicast or all-zero client MAC. Offers that are never requested are forgotten after 30 s. \
+With -n NETNS it serves the bridge of that namespace, and the default file names carry the \
+namespace's name.";
 
 const LAB_UP_HELP: &str = "\
 Builds, in network namespaces: l2x-lab-wan, the underlay (bridge wan0, 192.0.2.0/24) whose own \
@@ -420,7 +633,9 @@ null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}}], \"failed\" (pings th
 
 Exit status 1 when any ping fails. Safe to re-run: what exists is left as it is and checked \
 again. A lab built with another --tunnel or --hosts must be taken down first. Nothing outside \
-the l2x-lab-* namespaces is changed (the lab's files are under /run/l2x/lab).";
+the lab's namespaces is changed (the lab's files are under /run/l2x/lab). With --prefix NAME \
+the namespaces are NAME-wan, NAME-host1, ... and the files under /run/l2x/lab-NAME, so a lab can \
+be built beside another. --dry-run prints every step and runs none.";
 
 const LAB_STATUS_JSON: &str = "\
 JSON (-j): {\"tunnel\" (or null), \"hosts\" (or null), \"dhcp\" ({\"pid\", \"running\"} or null), \
@@ -432,22 +647,79 @@ over UDP and over IP, vxlan, nf_tables and masquerade, each probed by making a t
 or table in a temporary network namespace that vanishes with it; IPv4 forwarding; br_netfilter \
 and forward-hook chains whose policy drops (Docker's FORWARD); for every bridge, ports whose MTU \
 differs and tunnels smaller than the other ports; every tunnel's MTU against its underlay's; \
-DHCP servers of the pid files under /run/l2x. With -n NETNS everything but the kernel probes \
-looks at that namespace.
+the DHCP servers started in this namespace (found by their runtime records under \
+/run/l2x/servers, whatever their --pid-file and --lease-file). With -n NETNS everything but the \
+kernel probes looks at that namespace only.
 
 Each row is ok, warn (works, but something may bite) or fail (l2x cannot work as asked), with a \
 hint. Exit status 1 when any check fails. JSON (-j): {\"checks\": [{\"check\", \"status\" (\"ok\", \
 \"warn\", \"fail\"), \"detail\", \"hint\" (or null)}]}.";
 
 const LEASES_JSON: &str = "\
-Lists active leases (bound and not expired), in address order. JSON (-j): {\"leases\": [LEASE...]} \
-where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \"hostname\" (string or null), \"expires\" \
-(seconds since 1970, UTC), \"expires_in\" (seconds from now)}.";
+Lists active leases (bound and not expired), in address order. Hostnames are the clients' own \
+words: the table escapes their control characters (\\n, \\x1b), the JSON keeps them as sent. \
+JSON (-j): {\"leases\": [LEASE...]} where LEASE is {\"ip\", \"mac\", \"client_id\" (hex), \
+\"hostname\" (string or null), \"expires\" (seconds since 1970, UTC), \"expires_in\" (seconds \
+from now)}.";
+
+const REQUEST_HELP: &str = "\
+Sets IFACE up, broadcasts DISCOVER and REQUEST (again every 2 s) and, once a server ACKs, sets \
+IFACE's MTU, address and default route from the ACK, in that order; if a step fails, the ones \
+before it are undone, and an IFACE that was down and got no lease is set down again. A NAK \
+starts over after a pause of 1 s, doubled after each further NAK up to 8 s.
+
+Anyone on the segment can answer, so a reply is checked before it is used and refused when its \
+subnet mask is 0.0.0.0 or not contiguous, its address is 0.0.0.0, loopback, multicast, \
+broadcast, class E or its subnet's network or broadcast address, its router lies outside the \
+subnet, or its MTU is below 68 or above what IFACE takes; the client then waits for another \
+reply, and the error after --timeout says why it refused the last one.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \
 command says `unchanged`. When it exists with other settings, the command fails (exit 1), names \
-each difference and changes nothing.";
+each difference and changes nothing. A command that fails halfway undoes what it made.
+
+--dry-run prints the plan, one line per change (`tunnel vx0: create (vxlan, mtu 1450)`), and \
+sends nothing that changes anything.
+
+JSON (-j): {\"changes\": [{\"object\" (\"bridge\", \"tunnel\", \"port\", \"nat\", \"forwarding\", ...), \
+\"name\", \"action\" (\"create\", \"unchanged\", \"attach\", \"change\", \"replace\", \"add-rule\", \
+\"note\", ...), \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const ATTACH_HELP: &str = "\
+An interface that carries IP addresses (IPv6 link-local ones aside) or routes is refused, exit \
+1, naming them: as a bridge port they would stop working, and over SSH that locks you out. \
+With --move-addresses they move to the bridge in one step: the bridge takes IFACE's MAC (a \
+DHCP server or switch on the LAN keeps recognising the host), then its addresses with their \
+lifetimes, flags and labels, IFACE joins the bridge, every route through IFACE (the default \
+route included, with its metric, table and source) moves to the bridge, and IFACE's addresses \
+go. If any step fails, everything is put back. Addresses a DHCP client holds are moved with a \
+warning: the client must now run on the bridge. What moved is recorded (/run/l2x/moved) for \
+`detach --move-addresses`.
+
+Safe to re-run: when the interface is already a port of the bridge with the same settings, \
+nothing changes and the command says `unchanged`; with other settings it fails (exit 1), names \
+each difference and changes nothing. A command that fails halfway undoes what it made.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const DETACH_HELP: &str = "\
+An interface that is no bridge port is already detached (`unchanged`, exit 0). With \
+--move-addresses the addresses and routes `attach --move-addresses` moved to the bridge move \
+back to IFACE, and the bridge gets its own MAC again; without that record (after a reboot) \
+every address and route of the bridge moves to IFACE, and the bridge keeps IFACE's MAC.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}, and \"dry_run\": true with --dry-run.";
+
+const DELETE: &str = "\
+Safe to re-run: deleting what is not there is already done (`unchanged (absent)`, exit 0); a \
+name that belongs to another kind of interface is an error (exit 1). Every step is tried even \
+when one fails, and each failure is reported.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const BRIDGE_JSON: &str = "\
 JSON (-j): {\"bridges\": [BRIDGE...]} where BRIDGE is {\"name\", \"ifindex\", \"up\" (bool), \
@@ -458,10 +730,12 @@ state: \"forwarding\", ...), \"isolated\" (bool)}])}.";
 const TUNNEL_JSON: &str = "\
 JSON (-j): {\"tunnels\": [TUNNEL...]} where TUNNEL is {\"name\", \"kind\" (\"gretap\", \
 \"ip6gretap\", \"l2tp\", \"vxlan\"), \"local\", \"remotes\" ([address...]), \"key\" (gretap, or \
-null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or null), \"l2tp\" (null, or \
-{\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"encap\" (\"udp\" or \
-\"ip\"), \"sport\"}), \"mtu\", \"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" \
-(bool)}.";
+null), \"ttl\" (gretap, or null), \"vni\" (vxlan, or null), \"dport\" (vxlan and l2tp over udp, or \
+null), \"l2tp\" (null, or {\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \
+\"encap\" (\"udp\" or \"ip\"), \"sport\", \"dport\", \"local\", \"remote\", \"cookie\" and \
+\"peer_cookie\" (hex, or null), \"l2spec\" (1: the default 4-byte sublayer, 0: none)}), \"mtu\", \
+\"up\" (bool), \"state\", \"bridge\" (or null), \"isolated\" (bool)}. `tunnel show NAME` looks \
+that one link up.";
 
 const NAT_MASQ: &str = "\
 Adds the rule `ip saddr CIDR ip daddr != CIDR [oifname IFACE] masquerade` to chain postrouting \
@@ -478,19 +752,62 @@ is one source and one --out; the same source with another --out is another rule.
 
 When another table has a chain on the forward hook whose policy is drop (Docker's FORWARD \
 chain is one), forwarded packets are dropped there whatever table ip l2x says: a warning names \
-the chain and the rules that would let the network's traffic through.";
+the chain and the rules that would let the network's traffic through.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
+
+const NAT_FORWARD: &str = "\
+Adds to table ip l2x: in chain prerouting (type nat hook prerouting priority -100) `[iifname \
+IN] (ip daddr ADDR | fib daddr type local) PROTO dport PORTS dnat to TO[:PORT]`, for \
+connections arriving for the host; in chain output the same for connections the host itself \
+opens to its own address (loopback aside); and, when TO is on a network of one of this host's \
+interfaces (the segment), in chain postrouting `ip saddr NET ip daddr TO PROTO dport PORT ct \
+status dnat masquerade`: a machine on the segment that connects to the host's public address \
+reaches the forwarded port too (hairpin), only connections the forward rewrote are \
+masqueraded, and connections from the internet keep their client address. With --in, only \
+connections arriving by that interface are forwarded (the hairpin then needs no --in). A \
+range with `--to IP:PORT` sends every port of it to that one port. Then turns on IPv4 \
+forwarding.
+
+Safe to re-run: a rule the table holds is `unchanged`. `nft list table ip l2x` shows the rules \
+as if typed with nft.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
+
+const NAT_MAP: &str = "\
+1:1 NAT: adds to table ip l2x `[iifname IN] ip daddr PUBLIC dnat to TO` (chains prerouting and \
+output) and `ip saddr TO [oifname IN] snat to PUBLIC` (postrouting, before the masquerades): \
+every connection to PUBLIC reaches TO, and TO's own connections leave with PUBLIC as their \
+source. When no interface has PUBLIC, it is added to --in as PUBLIC/32, labelled IN:l2x (so \
+that `nat del` knows it is l2x's to remove); --no-addr leaves that to you, and without --in \
+l2x cannot know where it belongs. Then turns on IPv4 forwarding.
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const NAT_DEL: &str = "\
-Removes the rule with this source and --out (none means the rule for any interface); the \
-table goes with its last rule. Fails (exit 1) when there is no such rule.";
+Removes the rule that the same flags made: `nat del --source CIDR [--out IFACE]` a \
+masquerade, `nat del --port PORT --to IP[:PORT] [--proto P] [--in IFACE] [--addr IP]` a \
+forward, `nat del --public IP --to IP [--in IFACE]` a map (and the public address l2x added \
+for it). The table goes with its last rule. A rule that is not there is already removed \
+(`unchanged (no such rule)`, exit 0).
+
+--dry-run prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \
+\"action\", \"detail\"}]}.";
 
 const NAT_JSON: &str = "\
 JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forward is 1), \
 \"rules\": [{\"source\" (\"10.0.5.0/24\"), \"out\" (interface name, or null for any), \
-\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}]}.";
+\"handle\" (the rule's handle in table ip l2x, as `nft -a` shows it)}] (the masquerades), \
+\"forwards\": [{\"proto\", \"ports\" (\"8080\" or \"5000-5010\"), \"to\", \"to_port\" (or null), \
+\"in\" (or null), \"addr\" (or null), \"hairpin\" (the segment, or null), \"handle\"}], \
+\"maps\": [{\"public\", \"to\", \"in\" (or null), \"handle\"}]}.";
 
 const SHOW_JSON: &str = "\
 JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
 section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
-l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running with their default pid file, each \
-{\"bridge\", \"pid\", \"leases\" (active leases in its default lease file)}.";
+l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running in this namespace, found by their \
+runtime records under /run/l2x/servers, each {\"bridge\", \"pid\", \"leases\" (active leases in \
+its lease file)}.";

@@ -9,7 +9,8 @@ use std::time::Duration;
 use ipnetwork::{IpNetwork, Ipv4Network};
 
 /// An interface name the kernel will accept: 1-15 bytes, no `/`, `:` or whitespace, not `.`
-/// or `..` (the kernel's dev_valid_name()).
+/// or `..` (the kernel's dev_valid_name()), and no `%`: the kernel reads `%d` in a new link's
+/// name as "the next free number", so `a%d` would make a0, then a1, never the name asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IfName(String);
 
@@ -40,6 +41,13 @@ impl FromStr for IfName {
             }
             _ if s.chars().any(char::is_whitespace) => {
                 Err("an interface name cannot contain whitespace".into())
+            }
+            _ if s.contains('%') => Err(
+                "an interface name cannot contain '%' (the kernel would number it: a%d becomes a0)"
+                    .into(),
+            ),
+            _ if s.chars().any(char::is_control) => {
+                Err("an interface name cannot contain control characters".into())
             }
             _ => Ok(IfName(s.to_string())),
         }
@@ -86,12 +94,50 @@ pub fn cidr(s: &str) -> Result<IpNetwork, String> {
         .map_err(|e| format!("'{s}' is not an address with prefix length: {e}"))
 }
 
+/// An address to give an interface, with its prefix length: unicast, and with a prefix that
+/// leaves something outside it.
+pub fn iface_addr(s: &str) -> Result<IpNetwork, String> {
+    let net = cidr(s)?;
+    let ip = net.ip();
+    let broadcast = matches!(ip, std::net::IpAddr::V4(v4) if v4.is_broadcast());
+    if ip.is_unspecified() || ip.is_multicast() || broadcast {
+        return Err(format!(
+            "{ip} is not an address an interface can have (want a unicast address such as 10.0.5.1/24)"
+        ));
+    }
+    if net.prefix() == 0 {
+        return Err(format!(
+            "{s}: a /0 prefix covers every address (want 10.0.5.1/24, for example)"
+        ));
+    }
+    Ok(net)
+}
+
+/// A lab's namespace prefix: a few letters, digits and dashes, short enough that the longest
+/// namespace name it makes still fits a file name.
+pub fn lab_prefix(s: &str) -> Result<String, String> {
+    let fine = !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if fine {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a lab prefix (1-32 letters, digits, '-' or '_')"
+        ))
+    }
+}
+
 /// An L2TPv3 cookie: 4 or 8 bytes, written in hex (`0102030405060708`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cookie(pub Vec<u8>);
 
 pub fn cookie(s: &str) -> Result<Cookie, String> {
     let hex = s.strip_prefix("0x").unwrap_or(s);
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("'{s}' is not hex"));
+    }
     if hex.len() != 8 && hex.len() != 16 {
         return Err(format!(
             "a cookie is 4 or 8 bytes, written as 8 or 16 hex digits; '{s}' has {} digits",
@@ -120,6 +166,54 @@ pub fn ipv4_cidr(s: &str) -> Result<Ipv4Network, String> {
         )),
         IpNetwork::V4(net) => Ok(net),
     }
+}
+
+pub use crate::msg::nft::forward::PortRange;
+
+/// A port or a range of ports, `8080` or `5000-5010`.
+pub fn port_range(s: &str) -> Result<PortRange, String> {
+    let port = |p: &str| match p.trim().parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!(
+            "'{s}' is not a port or range (1-65535: 8080, 5000-5010)"
+        )),
+        Ok(n) => Ok(n),
+    };
+    let (first, last) = match s.split_once('-') {
+        Some((a, b)) => (port(a)?, port(b)?),
+        None => (port(s)?, port(s)?),
+    };
+    if first > last {
+        return Err(format!("range {s} ends before it starts"));
+    }
+    Ok(PortRange { first, last })
+}
+
+/// Where connections go: `10.0.5.10` or `10.0.5.10:80`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub ip: Ipv4Addr,
+    pub port: Option<u16>,
+}
+
+pub fn target(s: &str) -> Result<Target, String> {
+    let bad = || format!("'{s}' is not IP or IP:PORT (10.0.5.10:80)");
+    let (ip, port) = match s.split_once(':') {
+        Some((ip, port)) => (
+            ip,
+            Some(
+                port.parse::<u16>()
+                    .ok()
+                    .filter(|&p| p > 0)
+                    .ok_or_else(bad)?,
+            ),
+        ),
+        None => (s, None),
+    };
+    let ip: Ipv4Addr = ip.parse().map_err(|_| bad())?;
+    if ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast() || ip.is_loopback() {
+        return Err(format!("{ip} is not a machine to send connections to"));
+    }
+    Ok(Target { ip, port })
 }
 
 /// An IPv4 address range `FIRST-LAST`, both ends included.
@@ -216,6 +310,8 @@ mod tests {
             "a b",
             "a:b",
             "tab\t",
+            "a%d",
+            "esc\u{1b}",
         ] {
             assert!(bad.parse::<IfName>().is_err(), "{bad:?}");
         }
@@ -242,7 +338,7 @@ mod tests {
     fn cookies_are_4_or_8_bytes_of_hex() {
         assert_eq!(cookie("0a0b0c0d"), Ok(Cookie(vec![10, 11, 12, 13])));
         assert_eq!(cookie("0x0102030405060708").map(|c| c.0.len()), Ok(8));
-        for bad in ["010203", "0102030405", "zz0b0c0d", ""] {
+        for bad in ["010203", "0102030405", "zz0b0c0d", "", "a€aaaa", "€€"] {
             assert!(cookie(bad).is_err(), "{bad}");
         }
     }
@@ -254,6 +350,22 @@ mod tests {
         assert!(cidr("10.0.5.1").is_err());
         assert!(cidr("10.0.5.1/33").is_err());
         assert!(cidr("10.0.5/24").is_err());
+    }
+
+    #[test]
+    fn interface_addresses_are_unicast() {
+        assert!(iface_addr("10.0.5.1/24").is_ok());
+        assert!(iface_addr("2001:db8::1/64").is_ok());
+        for bad in [
+            "0.0.0.0/0",
+            "224.0.0.1/24",
+            "255.255.255.255/32",
+            "10.0.5.1/0",
+            "::/0",
+            "ff02::1/64",
+        ] {
+            assert!(iface_addr(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -271,6 +383,39 @@ mod tests {
                 .contains("every address")
         );
         assert!(ipv4_cidr("10.0.5.0").is_err());
+    }
+
+    #[test]
+    fn ports_and_targets() {
+        assert_eq!(
+            port_range("8080"),
+            Ok(PortRange {
+                first: 8080,
+                last: 8080
+            })
+        );
+        assert_eq!(
+            port_range("5000-5010"),
+            Ok(PortRange {
+                first: 5000,
+                last: 5010
+            })
+        );
+        for bad in ["0", "70000", "10-5", "a", "", "1-"] {
+            assert!(port_range(bad).is_err(), "{bad}");
+        }
+        assert_eq!(target("10.0.5.10:80").unwrap().port, Some(80));
+        assert_eq!(target("10.0.5.10").unwrap().port, None);
+        for bad in [
+            "10.0.5.10:0",
+            "10.0.5.10:x",
+            "0.0.0.0",
+            "127.0.0.1:80",
+            "::1",
+            "a:80",
+        ] {
+            assert!(target(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -7,17 +7,23 @@ use anyhow::{Context, Result, anyhow};
 use ipnetwork::{IpNetwork, Ipv4Network};
 use serde::Serialize;
 
-use super::{Ctx, links};
+use super::{Ctx, engine};
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
+use crate::dhcp::client::{self, Acquired, Limits};
 use crate::dhcp::pool::Pool;
-use crate::dhcp::server::{self, Config, Log, Server};
+use crate::dhcp::record::Record;
+use crate::dhcp::server::{self, Config, STATUS, Server};
 use crate::dhcp::wire::NetParams;
-use crate::dhcp::{client, daemon, leases};
+use crate::dhcp::{daemon, leases};
+use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, LinkChange};
-use crate::msg::{addr, route};
+use crate::msg::link::{self, Link, LinkChange};
+use crate::nl::netns;
+use crate::plan::{Action, Event, exec};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
+use crate::spec;
+use crate::state::{self, links};
 
 pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
     match cmd {
@@ -25,21 +31,39 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
             serve(ctx, args).with_context(|| format!("dhcp serve {}", args.bridge))
         }
         DhcpCmd::Leases { bridge, lease_file } => {
-            let path = lease_file
-                .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "leases"));
+            let path = match lease_file {
+                Some(path) => path.clone(),
+                None => recorded(bridge)?.map_or_else(
+                    || default_path(ctx, bridge.as_str(), "leases"),
+                    |r| r.lease_file,
+                ),
+            };
             show_leases(ctx, &path).with_context(|| format!("dhcp leases {bridge}"))
         }
-        DhcpCmd::Stop { bridge, pid_file } => {
-            let path = pid_file
-                .clone()
-                .unwrap_or_else(|| default_path(ctx, bridge.as_str(), "pid"));
-            stop(ctx, bridge, &path).with_context(|| format!("dhcp stop {bridge}"))
+        DhcpCmd::Stop {
+            bridge,
+            pid_file,
+            change,
+        } => {
+            let path = match pid_file {
+                Some(path) => path.clone(),
+                None => recorded(bridge)?
+                    .map_or_else(|| default_path(ctx, bridge.as_str(), "pid"), |r| r.pid_file),
+            };
+            stop(ctx, bridge, &path, change.dry_run).with_context(|| format!("dhcp stop {bridge}"))
         }
-        DhcpCmd::Request { iface, timeout } => {
-            request(ctx, iface, *timeout).with_context(|| format!("dhcp request {iface}"))
-        }
+        DhcpCmd::Request {
+            iface,
+            timeout,
+            change,
+        } => request(ctx, iface, *timeout, change.dry_run)
+            .with_context(|| format!("dhcp request {iface}")),
     }
+}
+
+/// The runtime record of the server last started on `bridge` in this namespace.
+fn recorded(bridge: &IfName) -> Result<Option<Record>> {
+    Ok(state::dhcp::find(bridge.as_str())?.map(|s| s.record))
 }
 
 /// `/var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases` and `/run/l2x/[NETNS/]dhcp-BRIDGE.pid`: bridges
@@ -57,39 +81,6 @@ fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
     dir.join(format!("dhcp-{bridge}.{kind}"))
 }
 
-/// The servers running with the default pid files of this namespace, for `l2x show`, each
-/// with the count of active leases in its default lease file.
-pub fn servers(ctx: &Ctx) -> Result<Vec<view::ServerView>> {
-    let dir = default_path(ctx, "", "pid");
-    let dir = dir.parent().expect("a directory above the pid file");
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("list {}", dir.display())),
-    };
-    let mut found = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(bridge) = name
-            .strip_prefix("dhcp-")
-            .and_then(|n| n.strip_suffix(".pid"))
-        else {
-            continue;
-        };
-        let Some(pid) = daemon::holder(&entry.path())? else {
-            continue;
-        };
-        let replay = leases::read(&default_path(ctx, bridge, "leases"))?;
-        found.push(view::ServerView {
-            bridge: bridge.to_string(),
-            pid,
-            leases: view::collect(replay.leases, server::now()).len(),
-        });
-    }
-    found.sort_by(|a, b| a.bridge.cmp(&b.bridge));
-    Ok(found)
-}
-
 fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
     check_reservations(&args.hosts)?;
     // Absolute, because the daemon leaves the working directory and compaction reopens the
@@ -98,7 +89,24 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
     let pid_path = absolute(args.pid_file.as_deref())?
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "pid"));
+    if args.change.dry_run {
+        configure(ctx, args, lease_file)?;
+        let what = format!("start (serving {} on {})", args.range, args.bridge);
+        let plan = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said("", what);
+        ctx.report(&[plan], true);
+        return Ok(());
+    }
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
+    let record = Record {
+        bridge: args.bridge.to_string(),
+        netns: ctx.netns.clone(),
+        netns_id: netns::current_id()?,
+        pid: 0,
+        pid_file: pid_path.clone(),
+        lease_file: lease_file.clone(),
+        log_file: absolute(args.log_file.as_deref())?,
+        range: args.range.to_string(),
+    };
     let mut server = match start(ctx, args, lease_file) {
         Ok(server) => server,
         Err(e) => {
@@ -106,26 +114,71 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
             return Err(e);
         }
     };
+    let bridge = args.bridge.as_str();
+    let guarded = guard(ctx, bridge, !args.allow_other_servers, &mut server.log);
     // The pid is in the file before `serve --daemon` returns, so a `dhcp stop` right after
     // it finds it: the parent writes its child's.
-    if !args.daemon {
-        pid_file.write(nix::unistd::getpid())?;
+    let record = if !args.daemon {
+        let pid = nix::unistd::getpid();
+        pid_file.write(pid)?;
+        let record = Record {
+            pid: pid.as_raw(),
+            ..record
+        };
+        record.write()?;
+        record
     } else if let Some(child) = daemon::detach(args.log_file.is_none())? {
-        if let Err(e) = pid_file.write(child) {
+        let record = Record {
+            pid: child.as_raw(),
+            ..record
+        };
+        if let Err(e) = pid_file.write(child).and_then(|()| record.write()) {
             let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGTERM);
             return Err(e);
         }
         let what = format!("serving {} (pid {child})", args.range);
-        ctx.out.changed(&format!("dhcp {}", args.bridge), &what);
+        let started = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said(what, "");
+        ctx.report(&[started], false);
         return Ok(());
-    }
+    } else {
+        Record {
+            pid: nix::unistd::getpid().as_raw(),
+            ..record
+        }
+    };
     daemon::catch_stop_signals()?;
-    server
-        .log
-        .info(&format!("serving {} on {}", args.range, args.bridge));
-    let result = server.run(&mut ctx.nl);
+    let serving = format!("serving {} on {}", args.range, args.bridge);
+    server.log.info(STATUS, &serving);
+    let result = server.run(&mut ctx.s.route);
+    if guarded {
+        guard(ctx, bridge, false, &mut server.log);
+    }
+    record.remove();
     pid_file.remove();
     result
+}
+
+/// Makes table bridge l2x guard `bridge` (or not); true when it does now. A kernel that
+/// cannot (no nft_meta_bridge) leaves a warning in the log, not a server that does not start.
+fn guard(ctx: &mut Ctx, bridge: &str, on: bool, log: &mut Logger) -> bool {
+    let plan = |s: &mut crate::nl::Sockets, _| {
+        Ok(spec::dhcp_guard::plan(bridge, on, &state::nft::guards(s)?))
+    };
+    match engine::change(&mut ctx.s, &ctx.out, false, plan) {
+        Ok(_) => on,
+        Err(e) => {
+            let hint = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::nl::KernelError>()?.hint())
+                .map_or(String::new(), |h| format!(" ({h})"));
+            let text = format!(
+                "cannot keep other DHCP servers off {bridge}: {e:#}{hint}; their replies \
+                 reach its clients"
+            );
+            log.warn(STATUS, &text);
+            false
+        }
+    }
 }
 
 fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
@@ -138,15 +191,12 @@ fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Ser
     let cfg = configure(ctx, args, lease_file)?;
     let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
     let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Log {
-        prefix: format!("dhcp {}", args.bridge),
-        quiet: ctx.out.quiet,
-        verbose: ctx.verbose,
+    let log = Logger::stderr(format!("dhcp {}", args.bridge), ctx.out.quiet, ctx.verbose);
+    let terminal = match &args.log_file {
+        Some(path) => Some(daemon::log_to(path)?),
+        None => None,
     };
-    if let Some(path) = &args.log_file {
-        daemon::log_to(path)?;
-    }
-    Server::start(cfg, pool, log)
+    Server::start(cfg, pool, log).inspect_err(|_| terminal.map_or((), daemon::Stderr::restore))
 }
 
 /// Two reservations for one MAC or one address are a mistake on the command line.
@@ -169,8 +219,8 @@ fn check_reservations(hosts: &[HostReservation]) -> Result<()> {
 /// Reads what the server needs from the kernel: the bridge, its address in the range's subnet
 /// (the server identifier and default router) and its MTU.
 fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Config> {
-    let bridge = links::require_bridge(&mut ctx.nl, &args.bridge)?;
-    let addrs = links::addresses(&mut ctx.nl, bridge.index)?;
+    let bridge = links::require_bridge(&mut ctx.s.route, args.bridge.as_str())?;
+    let addrs = links::addresses(&mut ctx.s.route, bridge.index)?;
     let subnet = subnet_for(&addrs, args.range, &args.bridge)?;
     for h in &args.hosts {
         if !subnet.contains(h.ip) || h.ip == subnet.ip() {
@@ -193,7 +243,6 @@ fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result
         bridge: args.bridge.to_string(),
         ifindex: bridge.index,
         subnet,
-        range: args.range,
         params,
         lease_file,
     })
@@ -226,12 +275,7 @@ fn subnet_for(addrs: &[Addr], range: Ipv4Range, bridge: &IfName) -> Result<Ipv4N
             ),
         )));
     };
-    let ends = [net.network(), net.broadcast(), net.ip()];
-    if net.prefix() < 31 && ends.iter().any(|&ip| range.contains(ip)) {
-        return Err(anyhow!(
-            "range {range} includes the network, broadcast or the bridge's own address of {net}"
-        ));
-    }
+    crate::dhcp::addressing::check_range(*net, range)?;
     Ok(*net)
 }
 
@@ -255,52 +299,95 @@ fn show_leases(ctx: &mut Ctx, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path) -> Result<()> {
-    let object = format!("dhcp {bridge}");
-    match daemon::stop(pid_path)? {
-        Some(pid) => ctx.out.changed(&object, &format!("stopped (pid {pid})")),
-        None => ctx.out.changed(&object, "not running"),
+fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Result<()> {
+    let event = |what: String| {
+        Event::new("dhcp", bridge.as_str(), Action::Stop, "").said(what.clone(), what)
+    };
+    if dry_run {
+        let what = match daemon::holder(pid_path)? {
+            Some(pid) => format!("stop (pid {pid})"),
+            None => "unchanged (not running)".to_string(),
+        };
+        ctx.report(&[event(what)], true);
+        return Ok(());
     }
+    let what = match daemon::stop(pid_path)? {
+        Some(pid) => format!("stopped (pid {pid})"),
+        None => "not running".to_string(),
+    };
+    ctx.report(&[event(what)], false);
     Ok(())
 }
 
-/// Sets the interface up, obtains a lease, then configures address, MTU and default route.
-fn request(ctx: &mut Ctx, iface: &IfName, timeout: std::time::Duration) -> Result<()> {
-    let link = links::require(&mut ctx.nl, iface)?;
+/// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
+/// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
+/// down is set down again when that fails or no lease comes.
+fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
+    let link = links::require(&mut ctx.s.route, iface)?;
     let mac = link
         .mac
         .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-    let up = LinkChange {
-        up: true,
+    if !link.up {
+        set_up(ctx, &link, true)?;
+    }
+    let limits = Limits {
+        max_mtu: link.max_mtu,
+    };
+    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
+        let have = links::addresses(&mut ctx.s.route, link.index)?;
+        let plan = spec::dhcp_lease::plan(&link, &have, &got);
+        exec::execute(&mut ctx.s, plan).map_err(|f| {
+            let not_undone = f.not_undone.join("; ");
+            match not_undone.is_empty() {
+                true => f.error,
+                false => f.error.context(format!("not undone: {not_undone}")),
+            }
+        })?;
+        Ok(got)
+    });
+    if configured.is_err() && !link.up {
+        let _ = set_up(ctx, &link, false);
+    }
+    configured
+}
+
+fn set_up(ctx: &mut Ctx, link: &Link, up: bool) -> Result<()> {
+    let change = LinkChange {
+        up: Some(up),
         ..LinkChange::default()
     };
-    ctx.nl.ack(&link::change(link.index, iface.as_str(), up))?;
-    let got = client::obtain(iface.as_str(), mac, timeout)?;
-    let net = IpNetwork::new(got.ip.into(), got.prefix).context("address from server")?;
-    match ctx.nl.ack(&addr::add(link.index, iface.as_str(), net)) {
-        Err(e) if e.errno == libc::EEXIST => {}
-        other => other?,
+    ctx.s
+        .route
+        .ack(&link::change(link.index, &link.name, change))?;
+    Ok(())
+}
+
+/// Obtains a lease and configures MTU, address and default route.
+fn request(
+    ctx: &mut Ctx,
+    iface: &IfName,
+    timeout: std::time::Duration,
+    dry_run: bool,
+) -> Result<()> {
+    if dry_run {
+        let link = links::require(&mut ctx.s.route, iface.as_str())?;
+        link.mac
+            .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
+        let what = "request a lease, then set its address, default route and MTU";
+        let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
+        ctx.report(&[plan], true);
+        return Ok(());
     }
-    if let Some(mtu) = got.mtu.filter(|&m| u32::from(m) != link.mtu) {
-        let change = LinkChange {
-            up: true,
-            mtu: Some(u32::from(mtu)),
-            ..LinkChange::default()
-        };
-        ctx.nl
-            .ack(&link::change(link.index, iface.as_str(), change))?;
-    }
-    if let Some(gw) = got.router {
-        ctx.nl
-            .ack(&route::replace_default(link.index, iface.as_str(), gw))?;
-    }
+    let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
+    let net = got.network();
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
     let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
     let what = format!(
         "{net}{router}{mtu} from {} for {}s",
         got.server, got.lease_secs
     );
-    ctx.out.changed(&format!("dhcp {iface}"), &what);
+    let got = Event::new("dhcp", iface.as_str(), Action::Start, "").said(what, "");
+    ctx.report(&[got], false);
     Ok(())
 }
 
@@ -309,11 +396,7 @@ mod tests {
     use super::*;
 
     fn addr(net: &str) -> Addr {
-        Addr {
-            index: 4,
-            net: net.parse().unwrap(),
-            link_scope: false,
-        }
+        Addr::new(4, net.parse().unwrap())
     }
 
     fn range(s: &str) -> Ipv4Range {
@@ -337,6 +420,13 @@ mod tests {
         );
         let err = subnet_for(&addrs, range("10.0.5.1-10.0.5.20"), &br).unwrap_err();
         assert!(err.to_string().contains("own address"), "{err}");
+        // /31 and /32: the bridge's own address is never handed out.
+        let p2p = [addr("10.0.7.0/31")];
+        assert!(subnet_for(&p2p, range("10.0.7.1-10.0.7.1"), &br).is_ok());
+        let err = subnet_for(&p2p, range("10.0.7.0-10.0.7.1"), &br).unwrap_err();
+        assert!(err.to_string().contains("own address"), "{err}");
+        let err = subnet_for(&[addr("10.0.8.1/32")], range("10.0.8.1-10.0.8.1"), &br);
+        assert!(err.unwrap_err().to_string().contains("/32"));
         assert!(subnet_for(&[], range("10.0.5.2-10.0.5.3"), &br).is_err());
     }
 

@@ -4,34 +4,32 @@
 
 use std::fs;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
-use super::probe::Probe;
-use super::{Ctx, forwarding, links, nat, show, tunnel};
-use crate::dhcp::daemon;
+use super::Ctx;
 use crate::msg::link::Link;
 use crate::msg::nft::chain::Chain;
 use crate::msg::nft::family_name;
-use crate::nl::Netlink;
 use crate::show::doctor::{Check, DoctorView, Status};
-use crate::show::tunnels::TunnelView;
+use crate::state::probe::Probe;
+use crate::state::tunnel::Tunnel;
+use crate::state::{Host, kernel, routes};
 
 pub fn run(ctx: &mut Ctx) -> Result<()> {
+    let host = Host::read(&mut ctx.s)?;
     let mut checks = vec![privileges()];
     checks.extend(kernel());
-    checks.push(ip_forwarding()?);
-    checks.extend(firewall(ctx));
-    let all = links::all(&mut ctx.nl)?;
-    let tunnels = show::collect_tunnels(ctx, &all, None)?;
-    for bridge in all.iter().filter(|l| l.is_kind("bridge")) {
-        checks.push(bridge_mtu(bridge, &all, &tunnels));
+    checks.push(ip_forwarding(host.forwarding));
+    checks.extend(firewall(&host));
+    for bridge in host.bridges() {
+        checks.push(bridge_mtu(bridge, &host));
+        checks.extend(ports_with_addresses(bridge, &host));
     }
-    for t in &tunnels {
-        checks.push(underlay_mtu(ctx, t)?);
+    for t in &host.tunnels {
+        checks.push(underlay_mtu(t)?);
     }
-    checks.extend(dhcp_servers()?);
+    checks.extend(dhcp_servers(&host));
     let view = DoctorView { checks };
     ctx.out.show(&view, || view.table());
     match view.count(Status::Fail) {
@@ -71,19 +69,19 @@ fn privileges() -> Check {
 /// One row per probe. A missing tunnel kind is a warning while another one works; with none
 /// of them, or without bridges, l2x has nothing to stretch a segment with.
 fn kernel() -> Vec<Check> {
-    let results: Vec<(Probe, Result<()>)> = Probe::ALL.iter().map(|&p| (p, p.run())).collect();
-    let tunnels = [Probe::Gretap, Probe::L2tpUdp, Probe::Vxlan];
+    let results: Vec<(Probe, Result<()>)> =
+        kernel::probes().into_iter().map(|p| (p, p.run())).collect();
     let no_tunnel = results
         .iter()
-        .all(|(p, r)| r.is_err() || !tunnels.contains(p));
+        .all(|(p, r)| r.is_err() || p.tunnel.is_none());
     results
         .into_iter()
         .map(|(p, result)| {
-            let check = format!("kernel: {}", p.name());
+            let check = format!("kernel: {}", p.name);
             match result {
                 Ok(()) => Check::ok(check, "supported"),
                 Err(e) => {
-                    let fatal = p == Probe::Bridge || (no_tunnel && tunnels.contains(&p));
+                    let fatal = p.name == "bridge" || (no_tunnel && p.tunnel.is_some());
                     let status = if fatal { Status::Fail } else { Status::Warn };
                     Check::bad(
                         status,
@@ -91,7 +89,7 @@ fn kernel() -> Vec<Check> {
                         format!("not supported: {e:#}"),
                         format!(
                             "`modprobe {}`, or install the distribution's extra kernel modules",
-                            p.module()
+                            p.module
                         ),
                     )
                 }
@@ -100,8 +98,8 @@ fn kernel() -> Vec<Check> {
         .collect()
 }
 
-fn ip_forwarding() -> Result<Check> {
-    Ok(if forwarding::enabled()? {
+fn ip_forwarding(on: bool) -> Check {
+    if on {
         Check::ok("ipv4 forwarding", "on")
     } else {
         Check::bad(
@@ -110,21 +108,21 @@ fn ip_forwarding() -> Result<Check> {
             "off: this host routes nothing, so a segment cannot reach the outside through it",
             "on the host that masquerades the segment, `l2x nat masq --source CIDR` turns it on",
         )
-    })
+    }
 }
 
 const BRIDGE_NF: &str = "/proc/sys/net/bridge/bridge-nf-call-iptables";
 
 /// br_netfilter and forward-hook chains whose policy drops (Docker's FORWARD): together they
 /// drop even bridged frames, alone the chain drops what the segment routes (NAT).
-fn firewall(ctx: &Ctx) -> Vec<Check> {
-    let chains = match Netlink::netfilter(ctx.verbose).and_then(|mut nf| nat::read(&mut nf)) {
-        Ok(ruleset) => ruleset.chains,
+fn firewall(host: &Host) -> Vec<Check> {
+    let chains = match &host.nft {
+        Ok(ruleset) => &ruleset.chains,
         Err(e) => {
             return vec![Check::bad(
                 Status::Warn,
                 "forward policy",
-                format!("cannot read the nf_tables ruleset: {e:#}"),
+                format!("cannot read the nf_tables ruleset: {e}"),
                 "without nf_tables nothing filters, and `l2x nat masq` cannot work",
             )];
         }
@@ -181,15 +179,44 @@ fn firewall(ctx: &Ctx) -> Vec<Check> {
     vec![br_netfilter, policy]
 }
 
+/// A bridge port's IP addresses stop working the moment it joins: traffic for them arrives
+/// at the bridge, which does not have them.
+fn ports_with_addresses(bridge: &Link, host: &Host) -> Vec<Check> {
+    host.ports(bridge)
+        .filter_map(|port| {
+            let addrs: Vec<String> = host
+                .addrs
+                .iter()
+                .filter(|a| a.index == port.index)
+                .map(|a| a.net.to_string())
+                .collect();
+            (!addrs.is_empty()).then(|| {
+                Check::bad(
+                    Status::Warn,
+                    format!("port {}", port.name),
+                    format!(
+                        "a port of {} that still has {}: as a port it cannot use them",
+                        bridge.name,
+                        addrs.join(", ")
+                    ),
+                    format!(
+                        "`l2x detach {p}` and `l2x attach {p} {b} --move-addresses` move them \
+                         (and {p}'s routes) to {b}",
+                        p = port.name,
+                        b = bridge.name
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// A bridge runs at the MTU of its smallest port. A tunnel smaller than the other ports means
 /// frames that fit those ports vanish in the tunnel, without an error to anyone.
-fn bridge_mtu(bridge: &Link, all: &[Link], tunnels: &[TunnelView]) -> Check {
+fn bridge_mtu(bridge: &Link, host: &Host) -> Check {
     let check = format!("bridge {}", bridge.name);
-    let ports: Vec<&Link> = all
-        .iter()
-        .filter(|l| l.master == Some(bridge.index))
-        .collect();
-    let is_tunnel = |l: &Link| tunnels.iter().any(|t| t.name == l.name);
+    let ports: Vec<&Link> = host.ports(bridge).collect();
+    let is_tunnel = |l: &Link| host.tunnels.iter().any(|t| t.name == l.name);
     let (tuns, others): (Vec<&Link>, Vec<&Link>) = ports.iter().partition(|l| is_tunnel(l));
     let biggest = others.iter().max_by_key(|l| l.mtu);
     if let (Some(small), Some(big)) = (tuns.iter().min_by_key(|l| l.mtu), biggest)
@@ -229,25 +256,17 @@ fn bridge_mtu(bridge: &Link, all: &[Link], tunnels: &[TunnelView]) -> Check {
     )
 }
 
-/// Encapsulation a tunnel adds to each frame: outer IP, its own headers, the inner Ethernet.
-fn overhead(t: &TunnelView, ipv6: bool) -> u32 {
-    let ip = if ipv6 { 40 } else { 20 };
-    let key = if t.key.is_some() { 4 } else { 0 };
-    match (t.kind.as_str(), &t.l2tp) {
-        ("vxlan", _) => ip + 8 + 8 + 14,
-        (_, Some(l)) if l.encap == "ip" => ip + 8 + 14,
-        // UDP, L2TPv3 header with the default layer-2-specific sublayer.
-        (_, Some(_)) => ip + 8 + 12 + 14,
-        _ => ip + 4 + key + 14,
-    }
-}
-
 /// A tunnel bigger than its underlay carries: frames are fragmented or silently dropped.
-fn underlay_mtu(ctx: &mut Ctx, t: &TunnelView) -> Result<Check> {
+fn underlay_mtu(t: &Tunnel) -> Result<Check> {
     let check = format!("tunnel {}", t.name);
     let mut tightest: Option<(u32, IpAddr)> = None;
-    for remote in t.remotes.iter().filter_map(|r| r.parse::<IpAddr>().ok()) {
-        let Some(fit) = tunnel::underlay_fit(ctx, remote, overhead(t, remote.is_ipv6()))? else {
+    for &remote in &t.remotes {
+        let path = match t.local {
+            Some(local) => routes::path_mtu(local, remote)?,
+            None => None,
+        };
+        let fit = path.map(|m| m.saturating_sub(t.overhead(remote.is_ipv6())));
+        let Some(fit) = fit else {
             return Ok(Check::bad(
                 Status::Warn,
                 check,
@@ -278,67 +297,38 @@ fn underlay_mtu(ctx: &mut Ctx, t: &TunnelView) -> Result<Check> {
     })
 }
 
-const PID_DIR: &str = "/run/l2x";
-
-/// Every `dhcp serve` pid file under /run/l2x (and a namespace's directory below it): is a
-/// server still holding it?
-fn dhcp_servers() -> Result<Vec<Check>> {
-    let files = pid_files(Path::new(PID_DIR), 2);
-    if files.is_empty() {
-        return Ok(vec![Check::ok(
-            "dhcp",
-            "no servers (no pid files under /run/l2x)",
-        )]);
+/// Every DHCP server recorded for this namespace: is it still running?
+fn dhcp_servers(host: &Host) -> Vec<Check> {
+    if host.dhcp.is_empty() {
+        return vec![Check::ok("dhcp", "no servers in this namespace")];
     }
-    files
-        .into_iter()
-        .map(|path| {
-            let check = server_name(&path);
-            Ok(match daemon::holder(&path)? {
-                Some(pid) => Check::ok(check, format!("pid {pid} running ({})", path.display())),
+    host.dhcp
+        .iter()
+        .map(|s| {
+            let r = &s.record;
+            let check = format!("dhcp {}", r.bridge);
+            match s.running {
+                Some(pid) => Check::ok(
+                    check,
+                    format!(
+                        "pid {pid} running, serving {} ({})",
+                        r.range,
+                        r.lease_file.display()
+                    ),
+                ),
                 None => Check::bad(
                     Status::Warn,
                     check,
-                    format!("no server holds {}: it died or was killed", path.display()),
-                    "start it again with `l2x dhcp serve ... --daemon`, or remove the file",
+                    format!("pid {} is gone: the server died or was killed", r.pid),
+                    format!(
+                        "start it again with `l2x dhcp serve {} --range {} --daemon` (its \
+                         leases in {} are kept)",
+                        r.bridge,
+                        r.range,
+                        r.lease_file.display()
+                    ),
                 ),
-            })
+            }
         })
         .collect()
-}
-
-/// `dhcp br0`, with the directory it sits in when that is a namespace's: `dhcp br0 (ns1)`.
-fn server_name(pid_file: &Path) -> String {
-    let stem = pid_file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    let bridge = stem.trim_start_matches("dhcp-");
-    match pid_file.parent().filter(|d| *d != Path::new(PID_DIR)) {
-        Some(dir) => format!(
-            "dhcp {bridge} ({})",
-            dir.file_name().and_then(|n| n.to_str()).unwrap_or_default()
-        ),
-        None => format!("dhcp {bridge}"),
-    }
-}
-
-fn pid_files(dir: &Path, depth: u32) -> Vec<PathBuf> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for path in entries.filter_map(|e| Some(e.ok()?.path())) {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if path.is_dir() && depth > 1 {
-            found.extend(pid_files(&path, depth - 1));
-        } else if name.starts_with("dhcp-") && name.ends_with(".pid") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    found
 }

@@ -10,6 +10,12 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 
+/// The command tree as the generated files show it: the release alone, without the commit
+/// `--version` adds, so that the committed files change with the interface only.
+fn command() -> clap::Command {
+    Cli::command().version(env!("CARGO_PKG_VERSION"))
+}
+
 pub fn run(dir: &Path) -> Result<()> {
     completions(&dir.join("completions"))?;
     man_pages(&dir.join("man"))
@@ -18,7 +24,7 @@ pub fn run(dir: &Path) -> Result<()> {
 fn completions(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        let mut cmd = Cli::command();
+        let mut cmd = command();
         clap_complete::generate_to(shell, &mut cmd, "l2x", dir)
             .with_context(|| format!("write {shell} completions"))?;
     }
@@ -28,7 +34,6 @@ fn completions(dir: &Path) -> Result<()> {
 /// l2x.1, and one page per subcommand at every depth (l2x-bridge-add.1, ...).
 fn man_pages(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-    let cmd = Cli::command();
-    clap_mangen::generate_to(cmd, dir)
+    clap_mangen::generate_to(command(), dir)
         .with_context(|| format!("write man pages to {}", dir.display()))
 }

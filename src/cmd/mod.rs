@@ -1,50 +1,65 @@
-//! One thin module per subcommand: validate, resolve names, ask `msg` for requests, hand them
-//! to `nl`, report.
+//! One thin module per subcommand: arguments become a spec, the engine reads, plans and
+//! executes, and the command reports what happened.
 
 mod attach;
 mod bridge;
 mod dhcp;
-mod diff;
 mod doctor;
-mod forwarding;
+mod engine;
 mod generate;
+mod key;
 mod lab;
-mod links;
 mod nat;
-mod probe;
 mod show;
 mod tunnel;
 
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
-use crate::nl::{self, Netlink};
+use crate::nl::{self, Sockets};
+use crate::plan::Event;
 use crate::report::Out;
 
-/// What every command works with: an rtnetlink socket in the target namespace, the output,
+/// What every command works with: the netlink sockets of the target namespace, the output,
 /// and the global options a command may need to know (the namespace names DHCP's files).
-/// Commands that need another netlink family open it themselves, `verbose` as given.
 pub struct Ctx {
-    pub nl: Netlink,
+    pub s: Sockets,
     pub out: Out,
     pub netns: Option<String>,
-    /// `-v`: other sockets a command opens (generic netlink, nf_tables) print their requests too.
+    /// `-v`: every netlink request is printed as it is sent.
     pub verbose: bool,
 }
 
+impl Ctx {
+    /// Prints a change command's events: lines, or with -j the document.
+    pub fn report(&self, events: &[Event], dry_run: bool) {
+        crate::plan::event::report(&self.out, events, dry_run);
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
-    if let Command::Generate { dir } = &cli.command {
-        return generate::run(dir);
+    let out = Out {
+        quiet: cli.quiet,
+        json: cli.json,
+        indent: false,
+    };
+    run_with(cli, out)
+}
+
+/// Runs a command line with its output going where `out` says: the lab runs its steps so.
+pub fn run_with(cli: Cli, out: Out) -> Result<()> {
+    // Neither needs the kernel, nor root.
+    match &cli.command {
+        Command::Generate { dir } => return generate::run(dir),
+        Command::Key(cmd) => return key::run(cmd),
+        _ => {}
     }
     if let Some(ns) = &cli.netns {
         nl::netns::enter(ns)?;
     }
     let mut ctx = Ctx {
-        nl: Netlink::route(cli.verbose)?,
-        out: Out {
-            quiet: cli.quiet,
-            json: cli.json,
-        },
+        s: Sockets::open(cli.verbose)?,
+        out,
         netns: cli.netns.clone(),
         verbose: cli.verbose,
     };
@@ -53,14 +68,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Tunnel(cmd) => tunnel::run(&mut ctx, cmd),
         Command::Attach(args) => attach::attach(&mut ctx, args)
             .with_context(|| format!("attach {} {}", args.iface, args.bridge)),
-        Command::Detach { iface } => {
-            attach::detach(&mut ctx, iface).with_context(|| format!("detach {iface}"))
+        Command::Detach(args) => {
+            attach::detach(&mut ctx, args).with_context(|| format!("detach {}", args.iface))
         }
         Command::Nat(cmd) => nat::run(&mut ctx, cmd),
         Command::Dhcp(cmd) => dhcp::run(&mut ctx, cmd),
         Command::Show => show::everything(&mut ctx),
         Command::Lab(cmd) => lab::run(&mut ctx, cmd),
         Command::Doctor => doctor::run(&mut ctx),
-        Command::Generate { .. } => unreachable!("handled before entering the namespace"),
+        Command::Generate { .. } | Command::Key(_) => {
+            unreachable!("handled before entering the namespace")
+        }
     }
 }

@@ -1,16 +1,15 @@
-//! `l2x show` and the show commands of each object kind.
+//! `l2x show` and the show commands of each object kind: read through `state`, rendered by
+//! `show`.
 
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 
-use super::{Ctx, forwarding, links, tunnel};
+use super::Ctx;
 use crate::cli::IfName;
-use crate::msg::link::Link;
-use crate::msg::{gretap, vxlan};
-use crate::nl::Netlink;
 use crate::report::Hinted;
-use crate::show::tunnels::{self, TunnelView};
-use crate::show::{Overview, bridges, nat};
+use crate::show::{Overview, bridges, leases, nat, tunnels};
+use crate::state::tunnel::{self, Tunnel};
+use crate::state::{Host, l2tp, links, nft, sysctl};
 
 #[derive(Serialize)]
 struct Bridges {
@@ -19,29 +18,7 @@ struct Bridges {
 
 #[derive(Serialize)]
 struct Tunnels {
-    tunnels: Vec<TunnelView>,
-}
-
-pub fn bridges(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
-    let all = links::all(&mut ctx.nl)?;
-    let list = collect_bridges(ctx, &all, only.map(IfName::as_str))?;
-    if let Some(name) = only.filter(|_| list.is_empty()) {
-        return Err(not_found("bridge", name));
-    }
-    let doc = Bridges { bridges: list };
-    ctx.out.show(&doc, || bridges::table(&doc.bridges));
-    Ok(())
-}
-
-pub fn tunnels(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
-    let all = links::all(&mut ctx.nl)?;
-    let list = collect_tunnels(ctx, &all, only.map(IfName::as_str))?;
-    if let Some(name) = only.filter(|_| list.is_empty()) {
-        return Err(not_found("tunnel", name));
-    }
-    let doc = Tunnels { tunnels: list };
-    ctx.out.show(&doc, || tunnels::table(&doc.tunnels));
-    Ok(())
+    tunnels: Vec<Tunnel>,
 }
 
 #[derive(Serialize)]
@@ -49,21 +26,67 @@ struct Nat {
     nat: nat::NatView,
 }
 
+/// One bridge is one lookup, its ports' dump and its addresses; all bridges are two dumps.
+pub fn bridges(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
+    let list = match only {
+        Some(name) => {
+            let bridge = links::find(&mut ctx.s.route, name.as_str())?
+                .filter(|l| l.is_kind("bridge"))
+                .ok_or_else(|| not_found("bridge", name))?;
+            let mut all = links::ports(&mut ctx.s.route, bridge.index)?;
+            let addrs = links::addresses(&mut ctx.s.route, bridge.index)?;
+            all.push(bridge);
+            bridges::collect(&all, &addrs)
+        }
+        None => {
+            let all = links::all(&mut ctx.s.route)?;
+            let addrs = links::addresses(&mut ctx.s.route, 0)?;
+            bridges::collect(&all, &addrs)
+        }
+    };
+    let doc = Bridges { bridges: list };
+    ctx.out.show(&doc, || bridges::table(&doc.bridges));
+    Ok(())
+}
+
+pub fn tunnels(ctx: &mut Ctx, only: Option<&IfName>) -> Result<()> {
+    let list = match only {
+        Some(name) => {
+            let t = tunnel::find(&mut ctx.s, name.as_str())?;
+            vec![t.ok_or_else(|| not_found("tunnel", name))?]
+        }
+        None => {
+            let all = links::all(&mut ctx.s.route)?;
+            let l2tp = if tunnel::may_hold_l2tp(&all) {
+                l2tp::read(&mut ctx.s)?
+            } else {
+                None
+            };
+            tunnel::all(&mut ctx.s, &all, l2tp.as_ref())?
+        }
+    };
+    let doc = Tunnels { tunnels: list };
+    ctx.out.show(&doc, || tunnels::table(&doc.tunnels));
+    Ok(())
+}
+
 pub fn nat(ctx: &mut Ctx) -> Result<()> {
+    let now = nft::read(&mut ctx.s)?;
     let doc = Nat {
-        nat: collect_nat(ctx)?,
+        nat: nat::collect(&now.owned, sysctl::forwarding()?),
     };
     ctx.out.show(&doc, || nat::table(&doc.nat));
     Ok(())
 }
 
 pub fn everything(ctx: &mut Ctx) -> Result<()> {
-    let all = links::all(&mut ctx.nl)?;
+    let host = Host::read(&mut ctx.s)?;
+    let ruleset = host.nft.as_ref().map_err(|e| anyhow!("nat: {e}"))?;
     let view = Overview {
-        bridges: collect_bridges(ctx, &all, None)?,
-        tunnels: collect_tunnels(ctx, &all, None)?,
-        nat: collect_nat(ctx)?,
-        dhcp: super::dhcp::servers(ctx)?,
+        bridges: bridges::collect(&host.links, &host.addrs),
+        tunnels: host.tunnels.clone(),
+        nat: nat::collect(&ruleset.owned, host.forwarding),
+        dhcp: leases::servers(&host.dhcp)?,
     };
     ctx.out.show(&view, || view.table());
     Ok(())
@@ -74,70 +97,4 @@ fn not_found(what: &str, name: &IfName) -> anyhow::Error {
         format!("{what} show {name}: no such {what}"),
         format!("`l2x {what} show` lists them"),
     ))
-}
-
-fn collect_bridges(
-    ctx: &mut Ctx,
-    all: &[Link],
-    only: Option<&str>,
-) -> Result<Vec<bridges::BridgeView>> {
-    let addrs = links::addresses(&mut ctx.nl, 0)?;
-    Ok(bridges::collect(all, &addrs, only))
-}
-
-pub(super) fn collect_tunnels(
-    ctx: &mut Ctx,
-    all: &[Link],
-    only: Option<&str>,
-) -> Result<Vec<TunnelView>> {
-    // Only ask the L2TP family when some interface has no link kind, as a session's has not.
-    let l2tp = if all.iter().any(|l| l.kind.is_none() && l.name != "lo") {
-        tunnel::l2tp_views(ctx)?
-    } else {
-        Vec::new()
-    };
-    let l2tp_names: Vec<String> = l2tp.iter().map(|(name, _)| name.clone()).collect();
-    let chosen: Vec<&Link> = all
-        .iter()
-        .filter(|l| tunnel::is_tunnel(l, &l2tp_names) && only.is_none_or(|n| l.name == n))
-        .collect();
-    let mut views = Vec::new();
-    for link in chosen {
-        let bridge = link.master.and_then(|m| all.iter().find(|b| b.index == m));
-        let mut v = tunnels::base(link, bridge);
-        match link.kind.as_deref() {
-            Some("vxlan") => {
-                let info = vxlan::parse(&link.info_data);
-                v.local = info.local.map(|ip| ip.to_string());
-                v.vni = Some(info.vni);
-                v.dport = Some(info.dport);
-                let remotes = tunnel::vxlan_remotes(ctx, link.index)?;
-                v.remotes = remotes.iter().map(ToString::to_string).collect();
-            }
-            None => {
-                let found = l2tp.iter().find(|(name, _)| *name == link.name);
-                if let Some((_, l)) = found {
-                    v.kind = "l2tp".to_string();
-                    v.local = Some(l.local.clone());
-                    v.remotes = vec![l.remote.clone()];
-                    v.dport = l.dport;
-                    v.l2tp = Some(l.clone());
-                }
-            }
-            _ => {
-                let info = gretap::parse(&link.info_data);
-                v.local = info.local.map(|ip| ip.to_string());
-                v.remotes = info.remote.iter().map(ToString::to_string).collect();
-                v.key = info.key;
-            }
-        }
-        views.push(v);
-    }
-    Ok(views)
-}
-
-fn collect_nat(ctx: &mut Ctx) -> Result<nat::NatView> {
-    let mut nf = Netlink::netfilter(ctx.verbose)?;
-    let now = super::nat::read(&mut nf)?;
-    Ok(nat::collect(&now.owned, forwarding::enabled()?))
 }

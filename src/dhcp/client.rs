@@ -1,6 +1,13 @@
 //! `l2x dhcp request`: a small one-shot client for containers that have none. It runs
 //! DISCOVER, OFFER, REQUEST, ACK with the broadcast flag set (it cannot take unicast before it
-//! has an address), retransmitting every few seconds, and starts over on a NAK.
+//! has an address), retransmitting every few seconds, and starts over on a NAK after a pause
+//! that doubles each time.
+//!
+//! Anyone on the segment can answer, so a reply is taken apart from its raw bytes first (ours
+//! only if it is a BOOTREPLY with our xid, an Ethernet hlen and our chaddr) and what it
+//! offers is checked before anything is configured: a contiguous mask, an address a host can
+//! have in that subnet, a router inside it, an MTU the interface takes. A reply that fails is
+//! refused and the client waits for another; the error on timeout says why it refused.
 
 use std::net::{Ipv4Addr, UdpSocket};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -8,14 +15,23 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, anyhow};
 use dhcproto::v4::{DhcpOption, Flags, Message, MessageType, Opcode, OptionCode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
+use ipnetwork::Ipv4Network;
 
-use super::addressing::{CLIENT_PORT, SERVER_PORT};
+use super::addressing::{CLIENT_PORT, SERVER_PORT, is_host};
 use super::pool::Mac;
 use super::udp_socket;
+use crate::printable;
 
 /// RFC 2131 4.1 asks for about 4 s between the first retransmissions; a one-shot client on a
 /// bridge can be a little more eager.
 const RESEND: Duration = Duration::from_secs(2);
+/// The pause after the first NAK; each further NAK doubles it, up to NAK_PAUSE_MAX.
+const NAK_PAUSE: Duration = Duration::from_secs(1);
+const NAK_PAUSE_MAX: Duration = Duration::from_secs(8);
+/// RFC 791: every IPv4 host must take datagrams of 68 bytes unfragmented.
+const MIN_MTU: u16 = 68;
+/// BOOTP's fixed part before the options: op, htype, hlen, ..., chaddr at 28.
+const FIXED: usize = 240;
 
 /// What the server gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,27 +44,144 @@ pub struct Acquired {
     pub lease_secs: u32,
 }
 
+impl Acquired {
+    pub fn network(&self) -> Ipv4Network {
+        Ipv4Network::new(self.ip, self.prefix).expect("a prefix checked to be at most 32")
+    }
+}
+
+/// What the interface can take, for checking what a server offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub max_mtu: Option<u32>,
+}
+
+/// A server's reply to our transaction, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Offer(Acquired),
+    Ack(Acquired),
+    /// With the server's message (option 56), escaped for printing.
+    Nak(String),
+}
+
+/// What `bytes` read on port 68 are to a client with transaction `xid` and hardware address
+/// `mac`: None when not a reply to it, else the reply or why it is refused.
+pub fn judge(bytes: &[u8], xid: u32, mac: &Mac, limits: &Limits) -> Option<Result<Reply, String>> {
+    let ours = bytes.len() >= FIXED
+        && bytes[0] == 2 // BOOTREPLY
+        && bytes[1] == 1 // Ethernet
+        && bytes[2] == 6
+        && bytes[4..8] == xid.to_be_bytes()
+        && bytes[28..34] == mac[..];
+    if !ours {
+        return None;
+    }
+    let m = Message::decode(&mut Decoder::new(bytes)).ok()?;
+    Some(match m.opts().msg_type()? {
+        MessageType::Offer => acquired(&m, limits).map(Reply::Offer),
+        MessageType::Ack => acquired(&m, limits).map(Reply::Ack),
+        MessageType::Nak => Ok(Reply::Nak(match m.opts().get(OptionCode::Message) {
+            Some(DhcpOption::Message(text)) => printable::escape(text).into_owned(),
+            _ => String::new(),
+        })),
+        _ => return None,
+    })
+}
+
 /// Obtains a lease on `iface` (which must be up), or fails after `timeout`.
-pub fn obtain(iface: &str, mac: Mac, timeout: Duration) -> Result<Acquired> {
+pub fn obtain(iface: &str, mac: Mac, limits: Limits, timeout: Duration) -> Result<Acquired> {
     let sock = udp_socket(iface, CLIENT_PORT)?;
     let deadline = Instant::now() + timeout;
     let xid = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos())
         ^ std::process::id();
+    let mut t = Transaction {
+        sock,
+        xid,
+        mac,
+        limits,
+        deadline,
+        refused: None,
+    };
+    let mut pause = NAK_PAUSE;
     loop {
-        let offer = exchange(&sock, &discover(xid, mac), xid, deadline)?;
-        let server = server_id(&offer).ok_or_else(|| anyhow!("offer without server identifier"))?;
-        let answer = exchange(
-            &sock,
-            &request(xid, mac, offer.yiaddr(), server),
-            xid,
-            deadline,
-        )?;
-        if answer.opts().msg_type() == Some(MessageType::Ack) {
-            return Ok(acquired(&answer, server));
+        let Reply::Offer(offer) = t.exchange(&discover(xid, mac), MessageType::Offer)? else {
+            unreachable!("exchange returns the kind asked for")
+        };
+        match t.exchange(&request(xid, mac, offer.ip, offer.server), MessageType::Ack)? {
+            Reply::Ack(got) => return Ok(got),
+            Reply::Nak(why) => {
+                // The offer was taken meanwhile, or the server changed its mind: start over,
+                // after a pause, so a server that NAKs everything is not asked in a loop.
+                t.refused = Some(format!("{} refused the request (NAK): {why}", offer.server));
+                let left = deadline.saturating_duration_since(Instant::now());
+                std::thread::sleep(pause.min(left));
+                pause = (pause * 2).min(NAK_PAUSE_MAX);
+            }
+            Reply::Offer(_) => unreachable!("exchange returns the kind asked for"),
         }
-        // A NAK: the offer was taken meanwhile; start over.
+    }
+}
+
+struct Transaction {
+    sock: UdpSocket,
+    xid: u32,
+    mac: Mac,
+    limits: Limits,
+    deadline: Instant,
+    /// The last reply refused, and why: the error when no usable one comes.
+    refused: Option<String>,
+}
+
+impl Transaction {
+    /// Broadcasts `msg` and waits for a usable reply of kind `want` (a NAK counts as an
+    /// answer to a REQUEST), sending again every RESEND.
+    fn exchange(&mut self, msg: &Message, want: MessageType) -> Result<Reply> {
+        let mut bytes = Vec::new();
+        msg.encode(&mut Encoder::new(&mut bytes))
+            .context("encode request")?;
+        let mut buf = vec![0u8; 1500];
+        loop {
+            self.sock
+                .send_to(&bytes, (Ipv4Addr::BROADCAST, SERVER_PORT))
+                .context("send")?;
+            let resend = Instant::now() + RESEND;
+            while let Some(wait) = resend
+                .min(self.deadline)
+                .checked_duration_since(Instant::now())
+            {
+                if wait.is_zero() {
+                    break;
+                }
+                self.sock
+                    .set_read_timeout(Some(wait))
+                    .context("set timeout")?;
+                let Ok(n) = self.sock.recv(&mut buf) else {
+                    continue;
+                };
+                match judge(&buf[..n], self.xid, &self.mac, &self.limits) {
+                    Some(Ok(reply)) if kind_of(&reply, want) => return Ok(reply),
+                    Some(Err(why)) => self.refused = Some(why),
+                    _ => {}
+                }
+            }
+            if Instant::now() >= self.deadline {
+                let err = match self.refused.take() {
+                    Some(why) => anyhow!("no usable answer from a DHCP server; {why}"),
+                    None => anyhow!("no answer from a DHCP server"),
+                };
+                return Err(err).context("timed out");
+            }
+        }
+    }
+}
+
+fn kind_of(reply: &Reply, want: MessageType) -> bool {
+    match reply {
+        Reply::Offer(_) => want == MessageType::Offer,
+        Reply::Ack(_) | Reply::Nak(_) => want == MessageType::Ack,
     }
 }
 
@@ -79,119 +212,198 @@ fn request(xid: u32, mac: Mac, ip: Ipv4Addr, server: Ipv4Addr) -> Message {
     m
 }
 
-/// Broadcasts `msg` and waits for a reply with our xid, sending again every RESEND.
-fn exchange(sock: &UdpSocket, msg: &Message, xid: u32, deadline: Instant) -> Result<Message> {
-    let mut bytes = Vec::new();
-    msg.encode(&mut Encoder::new(&mut bytes))
-        .context("encode request")?;
-    let mut buf = vec![0u8; 1500];
-    loop {
-        sock.send_to(&bytes, (Ipv4Addr::BROADCAST, SERVER_PORT))
-            .context("send")?;
-        let resend = Instant::now() + RESEND;
-        while let Some(wait) = resend.min(deadline).checked_duration_since(Instant::now()) {
-            if wait.is_zero() {
-                break;
-            }
-            sock.set_read_timeout(Some(wait)).context("set timeout")?;
-            let Ok(n) = sock.recv(&mut buf) else { continue };
-            if let Some(reply) = reply_to(&buf[..n], xid, msg.chaddr()) {
-                return Ok(reply);
-            }
-        }
-        if Instant::now() >= deadline {
-            return Err(anyhow!("no answer from a DHCP server")).context("timed out");
-        }
-    }
-}
-
-/// A server's reply to our transaction, or None for anything else on the wire.
-fn reply_to(bytes: &[u8], xid: u32, chaddr: &[u8]) -> Option<Message> {
-    let m = Message::decode(&mut Decoder::new(bytes)).ok()?;
-    let ok = m.opcode() == Opcode::BootReply && m.xid() == xid && m.chaddr() == chaddr;
-    let kind = m.opts().msg_type()?;
-    (ok && matches!(
-        kind,
-        MessageType::Offer | MessageType::Ack | MessageType::Nak
-    ))
-    .then_some(m)
-}
-
-fn server_id(m: &Message) -> Option<Ipv4Addr> {
-    match m.opts().get(OptionCode::ServerIdentifier) {
-        Some(DhcpOption::ServerIdentifier(ip)) => Some(*ip),
-        _ => None,
-    }
-}
-
-fn acquired(ack: &Message, server: Ipv4Addr) -> Acquired {
-    let o = ack.opts();
+/// The configuration an OFFER or ACK carries, or why it cannot be used.
+fn acquired(m: &Message, limits: &Limits) -> Result<Acquired, String> {
+    let o = m.opts();
+    let server = match o.get(OptionCode::ServerIdentifier) {
+        Some(DhcpOption::ServerIdentifier(ip)) => *ip,
+        _ => return Err("a reply without a server identifier".into()),
+    };
+    let from = format!("the reply from {server}");
     let mask = match o.get(OptionCode::SubnetMask) {
         Some(DhcpOption::SubnetMask(m)) => *m,
         _ => Ipv4Addr::new(255, 255, 255, 0),
     };
-    Acquired {
-        ip: ack.yiaddr(),
-        prefix: u32::from(mask).leading_ones() as u8,
-        router: match o.get(OptionCode::Router) {
-            Some(DhcpOption::Router(r)) => r.first().copied(),
-            _ => None,
-        },
-        mtu: match o.get(OptionCode::InterfaceMtu) {
-            Some(DhcpOption::InterfaceMtu(m)) => Some(*m),
-            _ => None,
-        },
+    let bits = u32::from(mask);
+    let prefix = bits.leading_ones();
+    if prefix == 0 || bits.count_ones() != prefix {
+        return Err(format!(
+            "{from} has subnet mask {mask}, which is no usable mask"
+        ));
+    }
+    let ip = m.yiaddr();
+    let net = Ipv4Network::new(ip, prefix as u8).map_err(|e| e.to_string())?;
+    let special = ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || ip.is_broadcast()
+        || ip.octets()[0] >= 240;
+    if special || !is_host(net, ip) {
+        return Err(format!(
+            "{from} offers {ip}/{prefix}, which no host can have"
+        ));
+    }
+    let router = match o.get(OptionCode::Router) {
+        Some(DhcpOption::Router(r)) => r.first().copied(),
+        _ => None,
+    };
+    if let Some(r) = router.filter(|&r| r == ip || !is_host(net, r)) {
+        return Err(format!(
+            "{from} names router {r}, not another host of {net}"
+        ));
+    }
+    let mtu = match o.get(OptionCode::InterfaceMtu) {
+        Some(DhcpOption::InterfaceMtu(m)) => Some(*m),
+        _ => None,
+    };
+    if let Some(mtu) = mtu {
+        if mtu < MIN_MTU {
+            return Err(format!("{from} sets MTU {mtu}, below IPv4's {MIN_MTU}"));
+        }
+        if let Some(max) = limits.max_mtu.filter(|&max| u32::from(mtu) > max) {
+            return Err(format!(
+                "{from} sets MTU {mtu}, above the interface's {max}"
+            ));
+        }
+    }
+    Ok(Acquired {
+        ip,
+        prefix: prefix as u8,
+        router,
+        mtu,
         server,
         lease_secs: match o.get(OptionCode::AddressLeaseTime) {
             Some(DhcpOption::AddressLeaseTime(t)) => *t,
             _ => 0,
         },
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dhcp::wire::{self, NetParams, Reply};
+    use crate::dhcp::wire::{self, NetParams, Reply as Sent};
 
-    #[test]
-    fn an_ack_becomes_the_configuration() {
-        let mac = [2, 0, 0, 0, 0, 3];
-        let req = request(
-            7,
-            mac,
-            Ipv4Addr::new(10, 0, 5, 100),
-            Ipv4Addr::new(10, 0, 5, 1),
-        );
-        let params = NetParams {
+    const MAC: Mac = [2, 0, 0, 0, 0, 3];
+    const LIMITS: Limits = Limits {
+        max_mtu: Some(9000),
+    };
+
+    fn params() -> NetParams {
+        NetParams {
             server_id: Ipv4Addr::new(10, 0, 5, 1),
             netmask: Ipv4Addr::new(255, 255, 252, 0),
             router: Ipv4Addr::new(10, 0, 5, 1),
             dns: vec![],
             mtu: 1400,
+        }
+    }
+
+    /// The server's ACK of `yiaddr` with `params`, as bytes.
+    fn ack(yiaddr: Ipv4Addr, params: &NetParams) -> Vec<u8> {
+        let req = request(7, MAC, yiaddr, params.server_id);
+        let sent = Sent::Ack {
+            yiaddr,
+            lease_secs: 60,
         };
+        wire::encode(&wire::reply(&req, sent, params))
+    }
+
+    fn judged(bytes: &[u8]) -> Option<Result<Reply, String>> {
+        judge(bytes, 7, &MAC, &LIMITS)
+    }
+
+    #[test]
+    fn an_ack_becomes_the_configuration() {
         let yiaddr = Ipv4Addr::new(10, 0, 5, 100);
-        let ack = wire::reply(
-            &req,
-            Reply::Ack {
-                yiaddr,
-                lease_secs: 60,
-            },
-            &params,
-        );
-        let bytes = wire::encode(&ack);
-        let got = reply_to(&bytes, 7, &mac).expect("our reply");
-        assert!(reply_to(&bytes, 8, &mac).is_none());
+        let bytes = ack(yiaddr, &params());
+        assert_eq!(judge(&bytes, 8, &MAC, &LIMITS), None, "another xid");
         assert_eq!(
-            acquired(&got, params.server_id),
+            judge(&bytes, 7, &[2, 0, 0, 0, 0, 4], &LIMITS),
+            None,
+            "another MAC"
+        );
+        let Some(Ok(Reply::Ack(got))) = judged(&bytes) else {
+            panic!("not our ack");
+        };
+        assert_eq!(
+            got,
             Acquired {
                 ip: yiaddr,
                 prefix: 22,
-                router: Some(params.router),
+                router: Some(params().router),
                 mtu: Some(1400),
-                server: params.server_id,
+                server: params().server_id,
                 lease_secs: 60,
             }
         );
+    }
+
+    #[test]
+    fn a_long_hlen_with_our_xid_is_not_ours_and_does_not_panic() {
+        let mut bytes = ack(Ipv4Addr::new(10, 0, 5, 100), &params());
+        for hlen in [7, 16, 17, 200, 255] {
+            bytes[2] = hlen;
+            assert_eq!(judged(&bytes), None, "hlen {hlen}");
+        }
+        assert_eq!(judged(&bytes[..100]), None);
+    }
+
+    #[test]
+    fn bogus_configurations_are_refused() {
+        let p = params();
+        let refused = |yiaddr: [u8; 4], p: &NetParams| match judged(&ack(Ipv4Addr::from(yiaddr), p))
+        {
+            Some(Err(why)) => why,
+            other => panic!("{yiaddr:?} {p:?} taken: {other:?}"),
+        };
+        let with = |f: &dyn Fn(&mut NetParams)| {
+            let mut q = params();
+            f(&mut q);
+            q
+        };
+        let y = [10, 0, 5, 100];
+        for mask in [[0, 0, 0, 0], [255, 0, 255, 0], [255, 255, 255, 1]] {
+            let why = refused(y, &with(&|q| q.netmask = Ipv4Addr::from(mask)));
+            assert!(why.contains("no usable mask"), "{why}");
+        }
+        for bad in [
+            [127, 0, 0, 1],
+            [224, 0, 0, 5],
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 7, 255],
+            [10, 0, 4, 0],
+            [240, 0, 0, 1],
+        ] {
+            assert!(
+                refused(bad, &p).contains("which no host can have"),
+                "{bad:?}"
+            );
+        }
+        let why = refused(y, &with(&|q| q.router = Ipv4Addr::new(192, 168, 1, 1)));
+        assert!(
+            why.contains("router 192.168.1.1, not another host of 10.0.5.100/22"),
+            "{why}"
+        );
+        assert!(refused(y, &with(&|q| q.router = Ipv4Addr::from(y))).contains("router"));
+        assert!(refused(y, &with(&|q| q.mtu = 67)).contains("below IPv4's 68"));
+        assert!(refused(y, &with(&|q| q.mtu = 65535)).contains("above the interface's 9000"));
+        // Point-to-point: a /31's two addresses are both hosts.
+        let p2p = with(&|q| {
+            q.netmask = Ipv4Addr::new(255, 255, 255, 254);
+            q.router = Ipv4Addr::new(10, 0, 5, 1);
+        });
+        assert!(matches!(
+            judged(&ack(Ipv4Addr::new(10, 0, 5, 0), &p2p)),
+            Some(Ok(_))
+        ));
+    }
+
+    #[test]
+    fn a_naks_message_is_escaped() {
+        let req = request(7, MAC, Ipv4Addr::new(10, 0, 5, 100), params().server_id);
+        let bytes = wire::encode(&wire::reply(&req, Sent::Nak("gone\n"), &params()));
+        assert_eq!(judged(&bytes), Some(Ok(Reply::Nak("gone\\n".into()))));
     }
 }

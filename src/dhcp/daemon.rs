@@ -111,14 +111,27 @@ pub fn detach(silence_stderr: bool) -> Result<Option<Pid>> {
     }
 }
 
-/// Sends stderr, where the server logs, to the end of a file.
-pub fn log_to(path: &Path) -> Result<()> {
+/// Sends stderr, where the server logs, to the end of a file. The stderr it had is kept, so
+/// that a server that then fails to start says why where it was started.
+pub fn log_to(path: &Path) -> Result<Stderr> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .with_context(|| format!("open log file {}", path.display()))?;
-    unistd::dup2_stderr(&file).context("redirect stderr")
+    let before = unistd::dup(std::io::stderr()).context("keep stderr")?;
+    unistd::dup2_stderr(&file).context("redirect stderr")?;
+    Ok(Stderr(before))
+}
+
+/// The stderr a process had before `log_to`.
+pub struct Stderr(std::os::fd::OwnedFd);
+
+impl Stderr {
+    /// Puts it back.
+    pub fn restore(self) {
+        let _ = unistd::dup2_stderr(&self.0);
+    }
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);

@@ -2,15 +2,19 @@
 //!
 //! `wire` turns datagrams into checked messages and replies into datagrams (dhcproto);
 //! `pool` decides which address a client gets; `exchange` what to answer (RFC 2131 4.3);
-//! `addressing` where the answer goes (4.1); `leases` keeps leases on disk; `server` runs the
+//! `addressing` where the answer goes (4.1); `respond` is the whole path from a datagram to its
+//! answer; `leases` keeps leases on disk, in the file `lease_path` checks; `server` runs the
 //! loop with group commit; `daemon` is the process around it; `client` is `dhcp request`.
 
 pub mod addressing;
 pub mod client;
 pub mod daemon;
 pub mod exchange;
+pub mod lease_path;
 pub mod leases;
 pub mod pool;
+pub mod record;
+pub mod respond;
 pub mod server;
 pub mod wire;
 

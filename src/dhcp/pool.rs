@@ -2,7 +2,7 @@
 //! client's previous address, then the address it asked for, then a free one. Pure: time comes
 //! in as an argument, and nothing here touches the disk or the network.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::Ipv4Addr;
 
 use crate::cli::Ipv4Range;
@@ -109,6 +109,10 @@ pub struct Pool {
     /// Addresses of the range that no lease has ever named: taken before reusing expired ones,
     /// so a client that left gets its address back when it returns.
     never_used: u32,
+    /// Offers of addresses that had no lease before, oldest first, with their expiry: once
+    /// expired and never requested they are forgotten, so a flood of DISCOVERs from made-up
+    /// MACs holds memory for OFFER_HOLD seconds only.
+    offers: VecDeque<(u64, Ipv4Addr)>,
 }
 
 impl Pool {
@@ -128,11 +132,19 @@ impl Pool {
             by_client: HashMap::new(),
             cursor: first,
             never_used: last - first + 1 - reserved_in_range,
+            offers: VecDeque::new(),
         }
     }
 
     pub fn lease_time(&self) -> u64 {
         self.lease_time
+    }
+
+    pub fn range(&self) -> Ipv4Range {
+        Ipv4Range {
+            first: Ipv4Addr::from(self.first),
+            last: Ipv4Addr::from(self.last),
+        }
     }
 
     fn in_range(&self, ip: Ipv4Addr) -> bool {
@@ -168,13 +180,42 @@ impl Pool {
         requested: Option<Ipv4Addr>,
         now: u64,
     ) -> Option<Ipv4Addr> {
+        self.forget_expired_offers(now);
         let ip = self.choose(client, requested, now)?;
-        let held = self.by_ip.get(&ip).is_some_and(|l| l.is_active(now));
+        let known = self.by_ip.get(&ip);
+        let held = known.is_some_and(|l| l.is_active(now));
         if !held {
             let expires = now + OFFER_HOLD;
+            if known.is_none() {
+                self.offers.push_back((expires, ip));
+            }
             self.bind(client, ip, State::Offered, expires);
         }
         Some(ip)
+    }
+
+    /// Drops the offers that expired without a REQUEST; their addresses are untouched again.
+    fn forget_expired_offers(&mut self, now: u64) {
+        while let Some(&(expires, ip)) = self.offers.front() {
+            if expires > now {
+                break;
+            }
+            self.offers.pop_front();
+            let unrequested = self
+                .by_ip
+                .get(&ip)
+                .is_some_and(|l| l.state == State::Offered && l.expires == expires);
+            if !unrequested {
+                continue; // requested, or offered again since
+            }
+            let lease = self.by_ip.remove(&ip).expect("looked up above");
+            if self.by_client.get(&lease.client) == Some(&ip) {
+                self.by_client.remove(&lease.client);
+            }
+            if self.in_range(ip) && !self.reserved_ips.contains_key(&ip) {
+                self.never_used += 1;
+            }
+        }
     }
 
     fn choose(
@@ -466,6 +507,28 @@ mod tests {
     }
 
     #[test]
+    fn offers_never_requested_are_forgotten() {
+        let mut p = pool("10.0.0.10", "10.0.0.200");
+        for n in 1..=100 {
+            p.offer(&client(n), None, NOW).unwrap();
+        }
+        assert_eq!(p.addresses_known(), 100);
+        let requested = p.offer(&client(1), None, NOW).unwrap();
+        p.request(&client(1), requested, NOW + 1).unwrap();
+        // The next DISCOVER after the hold ends finds only the requested lease, and its own.
+        let later = p.offer(&client(200), None, NOW + OFFER_HOLD).unwrap();
+        assert_eq!(p.addresses_known(), 2);
+        assert_eq!(p.offers.len(), 1);
+        // The forgotten addresses count as untouched: they go out before expired leases.
+        assert_eq!(later, ip("10.0.0.110"));
+        assert_eq!(p.never_used, 191 - 2);
+        assert_eq!(
+            p.offer(&client(1), None, NOW + 2 * OFFER_HOLD),
+            Some(requested)
+        );
+    }
+
+    #[test]
     fn declined_addresses_sit_out_their_probation() {
         let mut p = pool("10.0.0.10", "10.0.0.11");
         let a = p.offer(&client(1), None, NOW).unwrap();
@@ -473,7 +536,11 @@ mod tests {
         assert_eq!((d.state, d.expires), (State::Declined, NOW + PROBATION));
         assert_eq!(p.offer(&client(1), None, NOW), Some(ip("10.0.0.11")));
         assert_eq!(p.offer(&client(2), None, NOW), None);
-        assert_eq!(p.offer(&client(2), None, NOW + PROBATION), Some(a));
+        // Once probation is over: the lapsed offer's address first (nobody ever had it),
+        // then the declined one.
+        let later = NOW + PROBATION;
+        assert_eq!(p.offer(&client(2), None, later), Some(ip("10.0.0.11")));
+        assert_eq!(p.offer(&client(3), None, later), Some(a));
     }
 
     #[test]

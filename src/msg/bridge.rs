@@ -1,8 +1,8 @@
 //! The bridge device itself (kind "bridge"): its IFLA_INFO_DATA.
 
-use super::Request;
 use super::attr::{AttrWriter, Attrs};
 use super::link::{self, NewLink};
+use super::{Request, Route};
 
 // include/uapi/linux/if_link.h, enum IFLA_BR_*
 pub const IFLA_BR_STP_STATE: u16 = 5;
@@ -18,7 +18,7 @@ pub struct BridgeSpec {
 
 /// Creates the bridge already up. STP is sent only when wanted: off is the kernel's default,
 /// and leaving it out keeps the request identical to `ip link add NAME type bridge`.
-pub fn create(spec: &BridgeSpec) -> Request {
+pub fn create(spec: &BridgeSpec) -> Request<Route> {
     let data = spec.stp.then(|| {
         let mut d = AttrWriter::default();
         d.u32(IFLA_BR_STP_STATE, 1);
@@ -30,8 +30,16 @@ pub fn create(spec: &BridgeSpec) -> Request {
         mtu: spec.mtu,
         mac: spec.mac,
         up: true,
+        master: None,
         data,
     })
+}
+
+/// `ip link set NAME type bridge stp_state 0|1`.
+pub fn set_stp(index: u32, name: &str, on: bool) -> Request<Route> {
+    let mut d = AttrWriter::default();
+    d.u32(IFLA_BR_STP_STATE, u32::from(on));
+    link::change_kind(index, name, "bridge", d)
 }
 
 /// Whether STP is on, from a bridge's IFLA_INFO_DATA.
@@ -56,6 +64,14 @@ mod tests {
         });
         req.body[8..16].fill(0);
         golden::assert_matches(&req, include_str!("../../tests/golden/bridge-add.hex"));
+    }
+
+    #[test]
+    fn set_stp_matches_iproute2() {
+        golden::assert_matches(
+            &set_stp(4, "br0", true),
+            include_str!("../../tests/golden/bridge-set-stp.hex"),
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::attr::{AttrWriter, Attrs, NLA_F_NESTED};
 use super::link::{IFLA_PROTINFO, RTM_SETLINK, ifinfomsg};
-use super::{AF_BRIDGE, NLM_F_ACK, Request};
+use super::{AF_BRIDGE, NLM_F_ACK, Request, Route};
 
 // include/uapi/linux/if_link.h, enum IFLA_BRPORT_*
 pub const IFLA_BRPORT_STATE: u16 = 1;
@@ -20,7 +20,7 @@ const PORT_STATES: [&str; 5] = [
 
 /// Sets or clears the isolated flag. IFLA_PROTINFO must carry NLA_F_NESTED: without it the
 /// kernel takes the attribute for the legacy one-byte port state.
-pub fn set_isolated(index: u32, name: &str, isolated: bool) -> Request {
+pub fn set_isolated(index: u32, name: &str, isolated: bool) -> Request<Route> {
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_BRIDGE, index, 0, 0));
     w.nest(IFLA_PROTINFO | NLA_F_NESTED, |p| {
         p.u8(IFLA_BRPORT_ISOLATED, isolated as u8);

@@ -2,7 +2,7 @@
 //! name ("l2tp") into the message type the kernel assigned it at boot.
 
 use super::attr::{AttrWriter, Attrs};
-use super::{Feature, Request};
+use super::{Feature, Generic, Request};
 
 // include/uapi/linux/genetlink.h
 pub const GENL_ID_CTRL: u16 = 0x10;
@@ -18,7 +18,7 @@ pub fn genlmsghdr(cmd: u8, version: u8) -> [u8; 4] {
 
 /// CTRL_CMD_GETFAMILY. Asking also makes the kernel load the family's module where it can,
 /// so a refusal (ENOENT) means the kernel has no such support.
-pub fn get_family(feature: Feature, family: &str) -> Request {
+pub fn get_family(feature: Feature, family: &str) -> Request<Generic> {
     let mut w = AttrWriter::with_header(&genlmsghdr(CTRL_CMD_GETFAMILY, 1));
     w.str(CTRL_ATTR_FAMILY_NAME, family);
     Request::new(

@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 
 use super::attr::{AttrWriter, Attrs};
-use super::link::{self, NewLink};
-use super::{Feature, Request, ip_from, octets};
+use super::link::{self, NewLink, Placement};
+use super::{Feature, Request, Route, ip_from, octets};
 
 // include/uapi/linux/if_tunnel.h, enum IFLA_GRE_*
 pub const IFLA_GRE_IFLAGS: u16 = 2;
@@ -29,7 +29,12 @@ pub const IFLA_GRE_FWMARK: u16 = 20;
 pub const IFLA_GRE_ERSPAN_VER: u16 = 22;
 
 /// GRE header flag: a key field is present (include/uapi/linux/if_tunnel.h, __be16).
+// include/uapi/linux/if_tunnel.h: GRE header flags as the kernel keeps them (network order).
+pub const GRE_CSUM: u16 = 0x8000;
 pub const GRE_KEY: u16 = 0x2000;
+pub const GRE_SEQ: u16 = 0x1000;
+// include/uapi/linux/ip6_tunnel.h
+pub const IP6_TNL_F_IGN_ENCAP_LIMIT: u32 = 0x1;
 /// ip6_tunnel.h: the encapsulation limit option iproute2 asks for by default.
 const IPV6_DEFAULT_TNL_ENCAP_LIMIT: u8 = 4;
 /// TUNNEL_ENCAP_FLAG_CSUM6, set by iproute2's ip6gretap defaults.
@@ -63,14 +68,14 @@ impl GretapSpec {
     }
 }
 
-pub fn create(spec: &GretapSpec) -> Request {
+pub fn create(spec: &GretapSpec, at: Placement) -> Request<Route> {
     let feature = spec.feature();
-    link::create(&NewLink {
-        name: &spec.name,
-        kind: feature.name,
-        data: Some(info_data(spec)),
-        ..NewLink::default()
-    })
+    link::create(&NewLink::placed(
+        &spec.name,
+        feature.name,
+        at,
+        info_data(spec),
+    ))
     .needing(feature)
 }
 
@@ -111,6 +116,20 @@ pub struct GreInfo {
     pub remote: Option<IpAddr>,
     pub ttl: u8,
     pub key: Option<u32>,
+    /// The output flags (GRE_CSUM, GRE_KEY, GRE_SEQ).
+    pub oflags: u16,
+    /// ip6gretap: an encapsulation limit option goes with every packet.
+    pub encap_limit: bool,
+}
+
+impl GreInfo {
+    /// How many 4-byte optional fields (checksum, key, sequence number) each packet carries.
+    pub fn optional_fields(&self) -> u32 {
+        [GRE_CSUM, GRE_KEY, GRE_SEQ]
+            .iter()
+            .filter(|&&f| self.oflags & f != 0)
+            .count() as u32
+    }
 }
 
 pub fn parse(info_data: &[u8]) -> GreInfo {
@@ -127,6 +146,11 @@ pub fn parse(info_data: &[u8]) -> GreInfo {
         key: keyed
             .then(|| a.get(IFLA_GRE_IKEY).and_then(|x| x.be32()))
             .flatten(),
+        oflags: a.get(IFLA_GRE_OFLAGS).and_then(|x| x.be16()).unwrap_or(0),
+        encap_limit: a.get(IFLA_GRE_ENCAP_LIMIT).is_some()
+            && a.get(IFLA_GRE_FLAGS)
+                .and_then(|x| x.u32())
+                .is_none_or(|f| f & IP6_TNL_F_IGN_ENCAP_LIMIT == 0),
     }
 }
 
@@ -146,26 +170,60 @@ mod tests {
         }
     }
 
+    fn create_plain(spec: &GretapSpec) -> Request<crate::msg::Route> {
+        create(spec, Placement::default())
+    }
+
     #[test]
     fn gretap_matches_iproute2() {
-        let req = create(&spec("10.1.0.1", "10.1.0.2", Some(42)));
+        let req = create_plain(&spec("10.1.0.1", "10.1.0.2", Some(42)));
         golden::assert_matches(&req, include_str!("../../tests/golden/gretap-add.hex"));
     }
 
     #[test]
     fn ip6gretap_matches_iproute2() {
-        let req = create(&spec("fd00::1", "fd00::2", None));
+        let req = create_plain(&spec("fd00::1", "fd00::2", None));
         golden::assert_matches(&req, include_str!("../../tests/golden/ip6gretap-add.hex"));
     }
 
     #[test]
+    fn gretap_as_the_kernel_reports_it() {
+        let capture = include_str!("../../tests/golden/reply-link-gretap.hex");
+        let gt1 = crate::msg::link::tests::replied(capture, "gt1");
+        assert!(gt1.is_kind("gretap"));
+        let info = parse(&gt1.info_data);
+        assert_eq!(info.local, Some("10.1.0.1".parse().unwrap()));
+        assert_eq!(info.remote, Some("10.1.0.2".parse().unwrap()));
+        assert_eq!(
+            (info.ttl, info.key, info.optional_fields()),
+            (255, Some(42), 1)
+        );
+        // The kernel sized it from the route to the remote: 1500 less GRE with a key.
+        assert_eq!(gt1.mtu, 1458);
+    }
+
+    #[test]
+    fn ip6gretap_as_the_kernel_reports_it() {
+        let capture = include_str!("../../tests/golden/reply-link-ip6gretap.hex");
+        let gt6 = crate::msg::link::tests::replied(capture, "gt6");
+        assert!(gt6.is_kind("ip6gretap"));
+        let info = parse(&gt6.info_data);
+        assert_eq!(info.remote, Some("fd00::2".parse().unwrap()));
+        assert_eq!((info.key, info.optional_fields()), (None, 0));
+        assert!(
+            info.encap_limit,
+            "ip6gretap carries an encapsulation limit by default"
+        );
+    }
+
+    #[test]
     fn settings_are_read_back() {
-        let req = create(&spec("10.1.0.1", "10.1.0.2", Some(7)));
+        let req = create_plain(&spec("10.1.0.1", "10.1.0.2", Some(7)));
         let info = parse(&Link::parse(&req.body).unwrap().info_data);
         assert_eq!(info.local, Some("10.1.0.1".parse().unwrap()));
         assert_eq!(info.remote, Some("10.1.0.2".parse().unwrap()));
         assert_eq!((info.ttl, info.key), (255, Some(7)));
-        let unkeyed = create(&spec("10.1.0.1", "10.1.0.2", None));
+        let unkeyed = create_plain(&spec("10.1.0.1", "10.1.0.2", None));
         assert_eq!(
             parse(&Link::parse(&unkeyed.body).unwrap().info_data).key,
             None

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::attr::AttrWriter;
 use super::genl::{self, genlmsghdr};
-use super::{Feature, NLM_F_ACK, NLM_F_DUMP, Request, ip_from, octets};
+use super::{Feature, Generic, NLM_F_ACK, NLM_F_DUMP, Request, ip_from, octets};
 
 // include/uapi/linux/l2tp.h
 pub const L2TP_GENL_NAME: &str = "l2tp";
@@ -39,6 +39,7 @@ pub const L2TP_ATTR_IP6_DADDR: u16 = 32;
 pub const L2TP_ENCAPTYPE_UDP: u16 = 0;
 pub const L2TP_ENCAPTYPE_IP: u16 = 1;
 pub const L2TP_PWTYPE_ETH: u16 = 5;
+pub const L2TP_L2SPECTYPE_NONE: u8 = 0;
 pub const L2TP_L2SPECTYPE_DEFAULT: u8 = 1;
 
 /// The port IANA assigned to L2TP.
@@ -61,6 +62,16 @@ pub enum Encap {
     Ip,
 }
 
+impl Encap {
+    /// `udp` or `ip`, as `--encap` and `ip l2tp` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encap::Udp { .. } => "udp",
+            Encap::Ip => "ip",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TunnelSpec {
     pub tunnel_id: u32,
@@ -79,17 +90,15 @@ pub struct SessionSpec {
     pub peer_session_id: u32,
     pub cookie: Option<Vec<u8>>,
     pub peer_cookie: Option<Vec<u8>>,
+    /// L2TP_L2SPECTYPE_DEFAULT (4 bytes after the cookie) or L2TP_L2SPECTYPE_NONE.
+    pub l2spec: u8,
 }
 
 fn writer(cmd: u8) -> AttrWriter {
     AttrWriter::with_header(&genlmsghdr(cmd, L2TP_GENL_VERSION))
 }
 
-pub fn get_family() -> Request {
-    genl::get_family(L2TP, L2TP_GENL_NAME)
-}
-
-pub fn tunnel_create(family: u16, t: &TunnelSpec) -> Request {
+pub fn tunnel_create(family: u16, t: &TunnelSpec) -> Request<Generic> {
     let mut w = writer(L2TP_CMD_TUNNEL_CREATE);
     w.u32(L2TP_ATTR_CONN_ID, t.tunnel_id)
         .u32(L2TP_ATTR_PEER_CONN_ID, t.peer_tunnel_id);
@@ -125,15 +134,20 @@ pub fn tunnel_create(family: u16, t: &TunnelSpec) -> Request {
 
 /// An Ethernet pseudowire with the default L2-specific sublayer (4 bytes), as `ip l2tp add
 /// session` makes it; its interface is named `s.name`.
-pub fn session_create(family: u16, s: &SessionSpec) -> Request {
+pub fn session_create(family: u16, s: &SessionSpec) -> Request<Generic> {
     let mut w = writer(L2TP_CMD_SESSION_CREATE);
     w.u32(L2TP_ATTR_CONN_ID, s.tunnel_id)
         .u32(L2TP_ATTR_PEER_CONN_ID, s.peer_tunnel_id);
     w.u32(L2TP_ATTR_SESSION_ID, s.session_id);
     w.u32(L2TP_ATTR_PEER_SESSION_ID, s.peer_session_id);
     w.u16(L2TP_ATTR_PW_TYPE, L2TP_PWTYPE_ETH);
-    w.u8(L2TP_ATTR_L2SPEC_TYPE, L2TP_L2SPECTYPE_DEFAULT)
-        .u8(L2TP_ATTR_L2SPEC_LEN, 4);
+    let l2spec_len = if s.l2spec == L2TP_L2SPECTYPE_NONE {
+        0
+    } else {
+        4
+    };
+    w.u8(L2TP_ATTR_L2SPEC_TYPE, s.l2spec)
+        .u8(L2TP_ATTR_L2SPEC_LEN, l2spec_len);
     if let Some(c) = &s.cookie {
         w.bytes(L2TP_ATTR_COOKIE, c);
     }
@@ -150,7 +164,7 @@ pub fn session_create(family: u16, s: &SessionSpec) -> Request {
     .needing(L2TP)
 }
 
-pub fn tunnel_delete(family: u16, tunnel_id: u32) -> Request {
+pub fn tunnel_delete(family: u16, tunnel_id: u32) -> Request<Generic> {
     let mut w = writer(L2TP_CMD_TUNNEL_DELETE);
     w.u32(L2TP_ATTR_CONN_ID, tunnel_id);
     Request::new(
@@ -161,7 +175,7 @@ pub fn tunnel_delete(family: u16, tunnel_id: u32) -> Request {
     )
 }
 
-pub fn session_delete(family: u16, tunnel_id: u32, session_id: u32) -> Request {
+pub fn session_delete(family: u16, tunnel_id: u32, session_id: u32) -> Request<Generic> {
     let mut w = writer(L2TP_CMD_SESSION_DELETE);
     w.u32(L2TP_ATTR_CONN_ID, tunnel_id)
         .u32(L2TP_ATTR_SESSION_ID, session_id);
@@ -170,7 +184,7 @@ pub fn session_delete(family: u16, tunnel_id: u32, session_id: u32) -> Request {
 }
 
 /// Every tunnel; the kernel ignores filters on L2TP dumps.
-pub fn tunnel_dump(family: u16) -> Request {
+pub fn tunnel_dump(family: u16) -> Request<Generic> {
     Request::new(
         family,
         NLM_F_DUMP,
@@ -179,7 +193,7 @@ pub fn tunnel_dump(family: u16) -> Request {
     )
 }
 
-pub fn session_dump(family: u16) -> Request {
+pub fn session_dump(family: u16) -> Request<Generic> {
     Request::new(
         family,
         NLM_F_DUMP,
@@ -232,6 +246,10 @@ pub fn parse_session(body: &[u8]) -> Option<SessionSpec> {
         peer_session_id: id(L2TP_ATTR_PEER_SESSION_ID)?,
         cookie: bytes(L2TP_ATTR_COOKIE),
         peer_cookie: bytes(L2TP_ATTR_PEER_COOKIE),
+        l2spec: a
+            .get(L2TP_ATTR_L2SPEC_TYPE)
+            .and_then(|x| x.u8())
+            .unwrap_or(L2TP_L2SPECTYPE_DEFAULT),
     })
 }
 
@@ -289,11 +307,54 @@ mod tests {
                 peer_session_id: 40,
                 cookie: Some(vec![1, 2, 3, 4, 5, 6, 7, 8]),
                 peer_cookie: Some(vec![0x0a, 0x0b, 0x0c, 0x0d]),
+                l2spec: L2TP_L2SPECTYPE_DEFAULT,
             },
         );
         golden::assert_matches(
             &req,
             include_str!("../../tests/golden/l2tp-session-add.hex"),
+        );
+    }
+
+    /// The l2tp replies of a capture: every message but NLMSG_ERROR and NLMSG_DONE (the
+    /// family's message type differs per boot).
+    fn replies(capture: &str) -> Vec<Vec<u8>> {
+        golden::messages(capture)
+            .into_iter()
+            .filter(|m| !matches!(u16::from_ne_bytes([m[4], m[5]]), 2 | 3))
+            .map(|m| m[16..].to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn a_tunnel_as_the_kernel_reports_it() {
+        let got = replies(include_str!("../../tests/golden/reply-l2tp-tunnel.hex"));
+        let tunnels: Vec<TunnelSpec> = got.iter().filter_map(|b| parse_tunnel(b)).collect();
+        assert_eq!(
+            tunnels,
+            [tunnel(Encap::Udp {
+                sport: 1701,
+                dport: 1702
+            })]
+        );
+    }
+
+    #[test]
+    fn a_session_as_the_kernel_reports_it() {
+        let got = replies(include_str!("../../tests/golden/reply-l2tp-session.hex"));
+        let sessions: Vec<SessionSpec> = got.iter().filter_map(|b| parse_session(b)).collect();
+        assert_eq!(
+            sessions,
+            [SessionSpec {
+                name: "l2t1".into(),
+                tunnel_id: 10,
+                peer_tunnel_id: 20,
+                session_id: 30,
+                peer_session_id: 40,
+                cookie: Some(vec![1, 2, 3, 4, 5, 6, 7, 8]),
+                peer_cookie: Some(vec![0x0a, 0x0b, 0x0c, 0x0d]),
+                l2spec: L2TP_L2SPECTYPE_DEFAULT,
+            }]
         );
     }
 
@@ -312,6 +373,7 @@ mod tests {
             peer_session_id: 4,
             cookie: None,
             peer_cookie: Some(vec![1, 2, 3, 4]),
+            l2spec: L2TP_L2SPECTYPE_DEFAULT,
         };
         assert_eq!(parse_session(&session_create(FAMILY, &s).body), Some(s));
     }

@@ -1,7 +1,7 @@
 //! Links (network interfaces): RTM_NEWLINK / RTM_DELLINK / RTM_GETLINK with struct ifinfomsg.
 
 use super::attr::{AttrWriter, Attrs};
-use super::{AF_UNSPEC, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request};
+use super::{AF_UNSPEC, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, Request, Route};
 
 // include/uapi/linux/rtnetlink.h
 pub const RTM_NEWLINK: u16 = 16;
@@ -18,6 +18,7 @@ pub const IFLA_MASTER: u16 = 10;
 pub const IFLA_PROTINFO: u16 = 12;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_MAX_MTU: u16 = 51;
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
 pub const IFLA_INFO_SLAVE_KIND: u16 = 4;
@@ -48,7 +49,8 @@ pub fn ifinfomsg(family: u8, index: u32, flags: u32, change: u32) -> [u8; 16] {
 }
 
 /// What a new link is made with. `data` is the kind's own IFLA_INFO_DATA, built by the module
-/// that knows that kind (bridge, gretap, vxlan).
+/// that knows that kind (bridge, gretap, vxlan). `up`, `mtu` and `master` go in the same
+/// request, so the link never exists half set up.
 #[derive(Debug, Default, Clone)]
 pub struct NewLink<'a> {
     pub name: &'a str,
@@ -56,20 +58,51 @@ pub struct NewLink<'a> {
     pub mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub up: bool,
+    /// The ifindex of the bridge to enslave the new link to.
+    pub master: Option<u32>,
     pub data: Option<AttrWriter>,
 }
 
-/// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: never modifies a link that exists already.
-pub fn create(link: &NewLink) -> Request {
+/// Where a new tunnel device goes and in what state: its MTU, up, and the bridge (ifindex)
+/// it becomes a port of, all in its create request.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub mtu: Option<u32>,
+    pub up: bool,
+    pub master: Option<u32>,
+}
+
+impl<'a> NewLink<'a> {
+    /// A link of `kind` named `name`, placed as given, with the kind's own settings.
+    pub fn placed(name: &'a str, kind: &'a str, at: Placement, data: AttrWriter) -> Self {
+        NewLink {
+            name,
+            kind,
+            mtu: at.mtu,
+            mac: None,
+            up: at.up,
+            master: at.master,
+            data: Some(data),
+        }
+    }
+}
+
+/// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: never modifies a link that exists already. The
+/// attributes come in the order `ip link add NAME mtu N address MAC master BR type KIND` sends
+/// them.
+pub fn create(link: &NewLink) -> Request<Route> {
     let up = if link.up { IFF_UP } else { 0 };
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, up, up));
-    w.str(IFLA_IFNAME, link.name);
     if let Some(mtu) = link.mtu {
         w.u32(IFLA_MTU, mtu);
     }
     if let Some(mac) = link.mac {
         w.bytes(IFLA_ADDRESS, &mac);
     }
+    if let Some(master) = link.master {
+        w.u32(IFLA_MASTER, master);
+    }
+    w.str(IFLA_IFNAME, link.name);
     w.nest(IFLA_LINKINFO, |info| {
         // Without the NUL, as iproute2 sends it (the kernel's NLA_STRING takes either).
         info.bytes(IFLA_INFO_KIND, link.kind.as_bytes());
@@ -86,17 +119,23 @@ pub fn create(link: &NewLink) -> Request {
 }
 
 /// Changes to an existing link, sent together in one RTM_NEWLINK.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct LinkChange {
-    pub up: bool,
+    /// Some(true) sets the link up, Some(false) down; None leaves its state alone.
+    pub up: Option<bool>,
     /// Some(0) releases the link from its master (`nomaster`).
     pub master: Option<u32>,
     pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
 }
 
-pub fn change(index: u32, name: &str, c: LinkChange) -> Request {
-    let up = if c.up { IFF_UP } else { 0 };
-    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, up, up));
+pub fn change(index: u32, name: &str, c: LinkChange) -> Request<Route> {
+    let flags = if c.up == Some(true) { IFF_UP } else { 0 };
+    let mask = if c.up.is_some() { IFF_UP } else { 0 };
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, flags, mask));
+    if let Some(mac) = c.mac {
+        w.bytes(IFLA_ADDRESS, &mac);
+    }
     if let Some(mtu) = c.mtu {
         w.u32(IFLA_MTU, mtu);
     }
@@ -106,32 +145,42 @@ pub fn change(index: u32, name: &str, c: LinkChange) -> Request {
     Request::new(RTM_NEWLINK, NLM_F_ACK, w.finish(), format!("change {name}"))
 }
 
+/// `ip link set NAME type KIND ...`: the kind's own settings of an existing link.
+pub fn change_kind(index: u32, name: &str, kind: &str, data: AttrWriter) -> Request<Route> {
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
+    w.nest(IFLA_LINKINFO, |info| {
+        info.bytes(IFLA_INFO_KIND, kind.as_bytes());
+        info.bytes(IFLA_INFO_DATA, &data.finish());
+    });
+    Request::new(RTM_NEWLINK, NLM_F_ACK, w.finish(), format!("change {name}"))
+}
+
 /// The kernel gives lo index 1 in every network namespace (LOOPBACK_IFINDEX).
 pub const LOOPBACK_IFINDEX: u32 = 1;
 
 /// `ip link set lo up`: a new namespace starts with its loopback down.
-pub fn loopback_up() -> Request {
+pub fn loopback_up() -> Request<Route> {
     let up = LinkChange {
-        up: true,
+        up: Some(true),
         ..LinkChange::default()
     };
     change(LOOPBACK_IFINDEX, "lo", up)
 }
 
-pub fn delete(index: u32, name: &str) -> Request {
+pub fn delete(index: u32, name: &str) -> Request<Route> {
     let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
     Request::new(RTM_DELLINK, NLM_F_ACK, w.finish(), format!("delete {name}"))
 }
 
 /// RTM_GETLINK for one name: the kernel looks it up, no dump of every link.
-pub fn get(name: &str) -> Request {
+pub fn get(name: &str) -> Request<Route> {
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
     w.str(IFLA_IFNAME, name);
     Request::new(RTM_GETLINK, 0, w.finish(), format!("look up {name}"))
 }
 
 /// RTM_GETLINK for one index.
-pub fn get_index(index: u32) -> Request {
+pub fn get_index(index: u32) -> Request<Route> {
     let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
     Request::new(
         RTM_GETLINK,
@@ -141,13 +190,13 @@ pub fn get_index(index: u32) -> Request {
     )
 }
 
-pub fn dump() -> Request {
+pub fn dump() -> Request<Route> {
     let w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
     Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list links")
 }
 
 /// The ports of one master: the kernel filters the dump by IFLA_MASTER.
-pub fn dump_ports(master: u32) -> Request {
+pub fn dump_ports(master: u32) -> Request<Route> {
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
     w.u32(IFLA_MASTER, master);
     Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list ports")
@@ -162,6 +211,8 @@ pub struct Link {
     pub up: bool,
     pub oper_state: &'static str,
     pub mtu: u32,
+    /// The largest MTU the device takes (IFLA_MAX_MTU), where the kernel says.
+    pub max_mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub master: Option<u32>,
     /// The underlay device (IFLA_LINK), for veth peers and tunnels bound to a device.
@@ -187,6 +238,7 @@ impl Link {
             match a.kind {
                 IFLA_IFNAME => link.name = a.str()?.to_string(),
                 IFLA_MTU => link.mtu = a.u32()?,
+                IFLA_MAX_MTU => link.max_mtu = a.u32().filter(|&m| m > 0),
                 IFLA_ADDRESS => link.mac = a.payload.try_into().ok(),
                 IFLA_MASTER => link.master = a.u32().filter(|&m| m != 0),
                 IFLA_LINK => link.link = a.u32().filter(|&l| l != 0 && l != link.index),
@@ -242,7 +294,7 @@ pub fn format_mac(mac: &[u8; 6]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::msg::golden;
 
@@ -252,7 +304,7 @@ mod tests {
             4,
             "br0",
             LinkChange {
-                up: true,
+                up: Some(true),
                 ..Default::default()
             },
         );
@@ -289,11 +341,57 @@ mod tests {
     }
 
     #[test]
+    fn set_mac_matches_iproute2() {
+        let req = change(
+            4,
+            "br0",
+            LinkChange {
+                mac: Some([2, 0, 0, 0, 0, 1]),
+                ..Default::default()
+            },
+        );
+        golden::assert_matches(&req, include_str!("../../tests/golden/link-set-mac.hex"));
+    }
+
+    #[test]
     fn delete_matches_iproute2() {
         golden::assert_matches(
             &delete(4, "br0"),
             include_str!("../../tests/golden/link-del.hex"),
         );
+    }
+
+    /// The link `name` among a captured reply's (`ip link show dev X` also looks up the
+    /// links it names: master, peer).
+    pub fn replied(capture: &str, name: &str) -> Link {
+        golden::bodies(capture, RTM_NEWLINK)
+            .iter()
+            .map(|b| Link::parse(b).expect("every reply parses"))
+            .find(|l| l.name == name)
+            .unwrap_or_else(|| panic!("no {name} in the capture"))
+    }
+
+    #[test]
+    fn a_bridge_as_the_kernel_reports_it() {
+        let br0 = replied(
+            include_str!("../../tests/golden/reply-link-bridge.hex"),
+            "br0",
+        );
+        assert_eq!((br0.index, br0.name.as_str(), br0.mtu), (4, "br0", 1500));
+        assert!(br0.up && br0.is_kind("bridge"));
+        assert!(br0.mac.is_some() && br0.master.is_none());
+        assert!(!crate::msg::bridge::stp_enabled(&br0.info_data));
+    }
+
+    #[test]
+    fn an_isolated_port_as_the_kernel_reports_it() {
+        let v0 = replied(include_str!("../../tests/golden/reply-link-port.hex"), "v0");
+        assert_eq!((v0.index, v0.master), (3, Some(4)));
+        assert_eq!(v0.link, Some(2), "its veth peer");
+        assert!(v0.is_kind("veth"));
+        assert_eq!(v0.slave_kind.as_deref(), Some("bridge"));
+        let port = crate::msg::bridge_port::parse(&v0.slave_data);
+        assert!(port.isolated);
     }
 
     #[test]
@@ -304,6 +402,7 @@ mod tests {
             mtu: Some(1450),
             mac: Some([2, 0, 0, 0, 0, 1]),
             up: true,
+            master: None,
             data: None,
         });
         let link = Link::parse(&req.body).expect("parse");

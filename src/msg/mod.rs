@@ -3,6 +3,7 @@
 //! these functions return. Constants carry their uapi names so they can be grepped for in the
 //! kernel headers.
 
+use std::marker::PhantomData;
 use std::net::IpAddr;
 
 pub mod addr;
@@ -18,10 +19,14 @@ pub mod nft;
 pub mod route;
 pub mod veth;
 pub mod vxlan;
+// The encrypted segments of `apply` (encrypt = "wireguard"); `l2x key` uses its keys.
+#[cfg_attr(not(test), allow(dead_code))]
+pub mod wireguard;
 
 // include/uapi/linux/netlink.h
 pub const NLM_F_REQUEST: u16 = 0x01;
 pub const NLM_F_ACK: u16 = 0x04;
+pub const NLM_F_ECHO: u16 = 0x08;
 pub const NLM_F_ROOT: u16 = 0x100;
 pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = NLM_F_ROOT | NLM_F_MATCH;
@@ -62,18 +67,60 @@ pub struct Feature {
     pub module: &'static str,
 }
 
-/// One netlink request: the message type, flags beyond NLM_F_REQUEST, the body after the
-/// netlink header, and a few words naming it for error messages and `-v`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+/// A netlink protocol family. Each request is built for one, and a socket of that family is
+/// the only one that can send it (`nl::Netlink<P>`), so an rtnetlink message can never reach the
+/// nf_tables socket by mistake.
+pub trait Proto {
+    const NAME: &'static str;
+}
+
+/// rtnetlink: links, addresses, routes, neighbours (NETLINK_ROUTE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route;
+/// Generic netlink: l2tp, wireguard, the controller (NETLINK_GENERIC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generic;
+/// nfnetlink: nf_tables (NETLINK_NETFILTER).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Netfilter;
+
+impl Proto for Route {
+    const NAME: &'static str = "rtnetlink";
+}
+impl Proto for Generic {
+    const NAME: &'static str = "generic netlink";
+}
+impl Proto for Netfilter {
+    const NAME: &'static str = "nfnetlink";
+}
+
+/// One netlink request of protocol family `P`: the message type, flags beyond NLM_F_REQUEST,
+/// the body after the netlink header, and a few words naming it for error messages and `-v`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request<P> {
     pub kind: u16,
     pub flags: u16,
     pub body: Vec<u8>,
     pub what: String,
     pub needs: Option<Feature>,
+    proto: PhantomData<P>,
 }
 
-impl Request {
+// By hand: a derived Clone would ask the family marker to be Clone too.
+impl<P> Clone for Request<P> {
+    fn clone(&self) -> Self {
+        Request {
+            kind: self.kind,
+            flags: self.flags,
+            body: self.body.clone(),
+            what: self.what.clone(),
+            needs: self.needs,
+            proto: PhantomData,
+        }
+    }
+}
+
+impl<P> Request<P> {
     pub fn new(kind: u16, flags: u16, body: Vec<u8>, what: impl Into<String>) -> Self {
         Request {
             kind,
@@ -81,11 +128,18 @@ impl Request {
             body,
             what: what.into(),
             needs: None,
+            proto: PhantomData,
         }
     }
 
     pub fn needing(mut self, feature: Feature) -> Self {
         self.needs = Some(feature);
+        self
+    }
+
+    /// Asks the kernel to send back the object as made (NLM_F_ECHO), which saves a lookup.
+    pub fn echoed(mut self) -> Self {
+        self.flags |= NLM_F_ECHO;
         self
     }
 
@@ -122,9 +176,37 @@ pub mod golden {
             .collect()
     }
 
-    pub fn assert_matches(req: &Request, capture: &str) {
-        let mut want = parse(capture);
-        want[8..16].fill(0);
+    /// Splits a capture into its messages, sequence number and port id zeroed. A capture of
+    /// a request sent with sendto holds the buffer ip sent, zeroes after the message included.
+    pub fn messages(capture: &str) -> Vec<Vec<u8>> {
+        let bytes = parse(capture);
+        let mut rest = &bytes[..];
+        let mut out = Vec::new();
+        while rest.len() >= 16 {
+            let len = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
+            if len < 16 {
+                break;
+            }
+            let mut msg = rest[..len].to_vec();
+            msg[8..16].fill(0);
+            out.push(msg);
+            rest = &rest[((len + 3) & !3).min(rest.len())..];
+        }
+        out
+    }
+
+    /// The bodies (after the netlink header) of the captured messages of one type: a dump's
+    /// replies, for the parsers.
+    pub fn bodies(capture: &str, kind: u16) -> Vec<Vec<u8>> {
+        messages(capture)
+            .into_iter()
+            .filter(|m| u16::from_ne_bytes([m[4], m[5]]) == kind)
+            .map(|m| m[16..].to_vec())
+            .collect()
+    }
+
+    pub fn assert_matches<P>(req: &Request<P>, capture: &str) {
+        let want = messages(capture).swap_remove(0);
         let got = req.to_bytes(0, 0);
         assert_eq!(
             hex(&got),

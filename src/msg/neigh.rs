@@ -6,11 +6,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::attr::{AttrWriter, Attrs};
 use super::{
     AF_BRIDGE, AF_INET, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, NLM_F_REPLACE, Request,
-    ip_from, octets,
+    Route, ip_from, octets,
 };
 
 // include/uapi/linux/rtnetlink.h
 pub const RTM_NEWNEIGH: u16 = 28;
+pub const RTM_DELNEIGH: u16 = 29;
 pub const RTM_GETNEIGH: u16 = 30;
 
 // include/uapi/linux/neighbour.h
@@ -33,7 +34,7 @@ fn ndmsg(family: u8, index: u32, state: u16, flags: u8) -> [u8; 12] {
 
 /// `ip neigh replace IP lladdr MAC dev IFACE nud reachable`: lets a reply be unicast to a host
 /// that has no address yet and so cannot answer ARP.
-pub fn arp_replace(index: u32, ip: Ipv4Addr, mac: [u8; 6]) -> Request {
+pub fn arp_replace(index: u32, ip: Ipv4Addr, mac: [u8; 6]) -> Request<Route> {
     let mut w = AttrWriter::with_header(&ndmsg(AF_INET, index, NUD_REACHABLE, 0));
     w.bytes(NDA_DST, &ip.octets()).bytes(NDA_LLADDR, &mac);
     Request::new(
@@ -46,7 +47,7 @@ pub fn arp_replace(index: u32, ip: Ipv4Addr, mac: [u8; 6]) -> Request {
 
 /// `bridge fdb append 00:00:00:00:00:00 dst IP dev VXLAN`: one more remote that every broadcast,
 /// unknown unicast and multicast frame is copied to (head-end replication).
-pub fn fdb_append_flood(index: u32, dev: &str, dst: IpAddr) -> Request {
+pub fn fdb_append_flood(index: u32, dev: &str, dst: IpAddr) -> Request<Route> {
     let state = NUD_NOARP | NUD_PERMANENT;
     let mut w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, state, NTF_SELF));
     w.bytes(NDA_LLADDR, &[0; 6]);
@@ -59,8 +60,22 @@ pub fn fdb_append_flood(index: u32, dev: &str, dst: IpAddr) -> Request {
     )
 }
 
+/// `bridge fdb del 00:00:00:00:00:00 dst IP dev VXLAN`: that remote gets no more copies.
+pub fn fdb_delete_flood(index: u32, dev: &str, dst: IpAddr) -> Request<Route> {
+    let state = NUD_NOARP | NUD_PERMANENT;
+    let mut w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, state, NTF_SELF));
+    w.bytes(NDA_LLADDR, &[0; 6]);
+    w.bytes(NDA_DST, &octets(dst));
+    Request::new(
+        RTM_DELNEIGH,
+        NLM_F_ACK,
+        w.finish(),
+        format!("delete remote {dst} from {dev}"),
+    )
+}
+
 /// The forwarding entries of one device (its own, NTF_SELF, as a VXLAN device keeps them).
-pub fn fdb_dump(index: u32) -> Request {
+pub fn fdb_dump(index: u32) -> Request<Route> {
     let w = AttrWriter::with_header(&ndmsg(AF_BRIDGE, index, 0, 0));
     Request::new(
         RTM_GETNEIGH,
@@ -89,6 +104,23 @@ mod tests {
     fn fdb_append_matches_bridge_fdb_append() {
         let req = fdb_append_flood(5, "vx0", "10.1.0.2".parse().unwrap());
         golden::assert_matches(&req, include_str!("../../tests/golden/fdb-append.hex"));
+    }
+
+    #[test]
+    fn fdb_del_matches_bridge_fdb_del() {
+        let req = fdb_delete_flood(5, "vx0", "10.1.0.2".parse().unwrap());
+        golden::assert_matches(&req, include_str!("../../tests/golden/fdb-del.hex"));
+    }
+
+    #[test]
+    fn flood_entries_as_the_kernel_reports_them() {
+        let capture = include_str!("../../tests/golden/reply-fdb.hex");
+        let remotes: Vec<IpAddr> = golden::bodies(capture, RTM_NEWNEIGH)
+            .iter()
+            .filter_map(|b| parse_flood_remote(b))
+            .collect();
+        let want: Vec<IpAddr> = ["10.1.0.2", "10.1.0.3"].map(|r| r.parse().unwrap()).into();
+        assert_eq!(remotes, want);
     }
 
     #[test]

@@ -6,9 +6,9 @@
 use std::os::fd::RawFd;
 
 use super::AF_UNSPEC;
-use super::Request;
 use super::attr::AttrWriter;
 use super::link::{self, IFLA_IFNAME, NewLink, ifinfomsg};
+use super::{Request, Route};
 
 // include/uapi/linux/veth.h
 pub const VETH_INFO_PEER: u16 = 1;
@@ -24,7 +24,7 @@ pub struct VethSpec<'a> {
     pub peer_netns: Option<RawFd>,
 }
 
-pub fn create(spec: &VethSpec) -> Request {
+pub fn create(spec: &VethSpec) -> Request<Route> {
     let mut peer = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
     peer.str(IFLA_IFNAME, spec.peer);
     if let Some(fd) = spec.peer_netns {

@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 
 use super::attr::{AttrWriter, Attrs};
-use super::link::{self, NewLink};
-use super::{Feature, Request, ip_from, octets};
+use super::link::{self, NewLink, Placement};
+use super::{Feature, Request, Route, ip_from, octets};
 
 // include/uapi/linux/if_link.h, enum IFLA_VXLAN_*
 pub const IFLA_VXLAN_ID: u16 = 1;
@@ -29,11 +29,10 @@ pub struct VxlanSpec {
     pub vni: u32,
     pub local: IpAddr,
     pub dport: u16,
-    pub mtu: Option<u32>,
 }
 
 /// As `ip link add NAME type vxlan id VNI local IP dstport PORT` (learning on, ip's default).
-pub fn create(spec: &VxlanSpec) -> Request {
+pub fn create(spec: &VxlanSpec, at: Placement) -> Request<Route> {
     let mut d = AttrWriter::default();
     d.u32(IFLA_VXLAN_ID, spec.vni);
     match spec.local {
@@ -42,14 +41,7 @@ pub fn create(spec: &VxlanSpec) -> Request {
     };
     d.u8(IFLA_VXLAN_LEARNING, 1)
         .be16(IFLA_VXLAN_PORT, spec.dport);
-    link::create(&NewLink {
-        name: &spec.name,
-        kind: "vxlan",
-        mtu: spec.mtu,
-        data: Some(d),
-        ..NewLink::default()
-    })
-    .needing(VXLAN)
+    link::create(&NewLink::placed(&spec.name, "vxlan", at, d)).needing(VXLAN)
 }
 
 /// A VXLAN device's settings as the kernel reports them.
@@ -84,21 +76,55 @@ mod tests {
             vni: 42,
             local: "10.1.0.1".parse().unwrap(),
             dport: VXLAN_PORT,
-            mtu: None,
         }
     }
 
     #[test]
     fn vxlan_matches_iproute2() {
         golden::assert_matches(
-            &create(&spec()),
+            &create(&spec(), Placement::default()),
             include_str!("../../tests/golden/vxlan-add.hex"),
         );
     }
 
     #[test]
+    fn placed_vxlan_matches_iproute2() {
+        // Up, at its MTU and a port of br0 (ifindex 4) in the one request.
+        let at = Placement {
+            mtu: Some(1450),
+            up: true,
+            master: Some(4),
+        };
+        golden::assert_matches(
+            &create(&spec(), at),
+            include_str!("../../tests/golden/vxlan-add-placed.hex"),
+        );
+    }
+
+    #[test]
+    fn a_vxlan_device_as_the_kernel_reports_it() {
+        let vx0 = crate::msg::link::tests::replied(
+            include_str!("../../tests/golden/reply-link-vxlan.hex"),
+            "vx0",
+        );
+        assert_eq!((vx0.index, vx0.name.as_str()), (5, "vx0"));
+        assert_eq!(
+            parse(&vx0.info_data),
+            VxlanInfo {
+                vni: 42,
+                local: Some("10.1.0.1".parse().unwrap()),
+                dport: 4789
+            }
+        );
+    }
+
+    #[test]
     fn settings_are_read_back() {
-        let info = parse(&Link::parse(&create(&spec()).body).unwrap().info_data);
+        let info = parse(
+            &Link::parse(&create(&spec(), Placement::default()).body)
+                .unwrap()
+                .info_data,
+        );
         assert_eq!(
             info,
             VxlanInfo {

@@ -19,7 +19,7 @@ use nix::errno::Errno;
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
 use nix::sched::{CloneFlags, setns, unshare};
 
-use crate::report::Hinted;
+use crate::error::Hinted;
 
 /// Where named namespaces live, as iproute2 keeps them.
 pub const RUN_DIR: &str = "/run/netns";
@@ -177,4 +177,45 @@ pub fn names(prefix: &str) -> Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// The identity of the network namespace this thread is in, the same for `-n NAME` and for
+/// any path to that namespace: its cookie, which the kernel never gives to another
+/// namespace. (An nsfs inode is reused once a namespace is gone, and a record keyed by it
+/// would be taken for a new namespace's.) Kernels before 5.14 have no cookie; there the
+/// device and inode serve.
+pub fn current_id() -> Result<String> {
+    match cookie() {
+        Ok(cookie) => Ok(format!("c{cookie}")),
+        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => inode_id(),
+        Err(e) => Err(e).context("read this network namespace's cookie"),
+    }
+}
+
+/// SO_NETNS_COOKIE of a socket made here: a socket lives in the namespace it was made in.
+fn cookie() -> std::io::Result<u64> {
+    use std::os::fd::AsRawFd;
+    let sock = std::os::unix::net::UnixDatagram::unbound()?;
+    let mut cookie: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cookie`, which lives across the call.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_NETNS_COOKIE,
+            (&mut cookie as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(cookie)
+}
+
+fn inode_id() -> Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let ns = fs::metadata("/proc/thread-self/ns/net").context("read this network namespace")?;
+    Ok(format!("{}-{}", ns.dev(), ns.ino()))
 }

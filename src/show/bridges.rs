@@ -31,11 +31,11 @@ pub struct PortView {
     pub isolated: bool,
 }
 
-/// Builds the view of every bridge in `links` (or only `only`), in ifindex order.
-pub fn collect(links: &[Link], addrs: &[Addr], only: Option<&str>) -> Vec<BridgeView> {
+/// Builds the view of every bridge in `links`, in ifindex order, with its ports among them.
+pub fn collect(links: &[Link], addrs: &[Addr]) -> Vec<BridgeView> {
     links
         .iter()
-        .filter(|l| l.is_kind("bridge") && only.is_none_or(|n| l.name == n))
+        .filter(|l| l.is_kind("bridge"))
         .map(|b| BridgeView {
             name: b.name.clone(),
             ifindex: b.index,

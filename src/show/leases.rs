@@ -1,14 +1,16 @@
 //! A DHCP server's active leases, as read back from its lease file.
 
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
+use anyhow::Result;
 use serde::Serialize;
 
 use super::{new_table, render};
-use crate::dhcp::leases::hex;
+use crate::dhcp::leases::{self, hex};
 use crate::dhcp::pool::Lease;
 use crate::msg::link::format_mac;
+use crate::printable;
+use crate::state::dhcp::Server;
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct LeaseView {
@@ -21,16 +23,10 @@ pub struct LeaseView {
     pub expires_in: u64,
 }
 
-/// The leases bound at `now`, in address order, from the records of a lease file (a later
-/// record for an address replaces an earlier one).
+/// The leases bound at `now`, in address order, from the records of a lease file.
 pub fn collect(records: Vec<Lease>, now: u64) -> Vec<LeaseView> {
-    let mut latest: HashMap<Ipv4Addr, Lease> = HashMap::new();
-    for lease in records {
-        latest.insert(lease.ip, lease);
-    }
-    let mut views: Vec<LeaseView> = latest
-        .into_values()
-        .filter(|l| l.is_active(now))
+    leases::active(records, now)
+        .into_iter()
         .map(|l| LeaseView {
             ip: l.ip,
             mac: format_mac(&l.mac),
@@ -39,9 +35,7 @@ pub fn collect(records: Vec<Lease>, now: u64) -> Vec<LeaseView> {
             expires: l.expires,
             expires_in: l.expires - now,
         })
-        .collect();
-    views.sort_by_key(|v| v.ip);
-    views
+        .collect()
 }
 
 /// A running server, for `l2x show`.
@@ -51,6 +45,20 @@ pub struct ServerView {
     pub pid: i32,
     /// Active leases.
     pub leases: usize,
+}
+
+/// The running servers among those recorded, with their active leases.
+pub fn servers(all: &[Server]) -> Result<Vec<ServerView>> {
+    all.iter()
+        .filter_map(|s| s.running.map(|pid| (s, pid)))
+        .map(|(s, pid)| {
+            Ok(ServerView {
+                bridge: s.record.bridge.clone(),
+                pid,
+                leases: s.leases()?,
+            })
+        })
+        .collect()
 }
 
 pub fn servers_table(servers: &[ServerView]) -> String {
@@ -71,7 +79,10 @@ pub fn table(leases: &[LeaseView]) -> String {
         t.add_row(vec![
             l.ip.to_string(),
             l.mac.clone(),
-            l.hostname.clone().unwrap_or_default(),
+            // Client-supplied: escaped for the terminal (JSON keeps the name as sent).
+            l.hostname
+                .as_deref()
+                .map_or(String::new(), |h| printable::escape(h).into_owned()),
             human(l.expires_in),
         ]);
     }
@@ -119,6 +130,17 @@ mod tests {
             (views[0].expires_in, views[0].client_id.as_str()),
             (100, "01020000000001")
         );
+    }
+
+    #[test]
+    fn hostnames_reach_the_table_escaped() {
+        let mut l = lease(1, State::Bound, 200);
+        l.hostname = Some("evil\n\x1b]0;owned\x07".into());
+        let views = collect(vec![l], 100);
+        assert_eq!(views[0].hostname.as_deref(), Some("evil\n\x1b]0;owned\x07"));
+        let text = table(&views);
+        assert!(text.contains("evil\\n\\x1b]0;owned\\x07"), "{text}");
+        assert!(!text.contains('\x1b'), "{text}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
-    pub tunnels: Vec<tunnels::TunnelView>,
+    pub tunnels: Vec<crate::state::tunnel::Tunnel>,
     pub nat: nat::NatView,
     pub dhcp: Vec<leases::ServerView>,
 }

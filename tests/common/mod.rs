@@ -2,6 +2,8 @@
 //! run inside them, and iproute2's JSON output as the independent oracle.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod dhcp_lab;
+pub mod nft;
 pub mod segment;
 
 use std::process::{Command, Output};
@@ -55,6 +57,23 @@ impl Netns {
     /// `ip -n NS -d -j link show DEV`: the one link's JSON object.
     pub fn link(&self, dev: &str) -> Value {
         self.ip_json(&["-d", "link", "show", "dev", dev])[0].clone()
+    }
+
+    /// The global addresses of `dev`, `10.9.0.1/24`, as `ip -j addr` lists them.
+    pub fn global_addresses(&self, dev: &str) -> Vec<String> {
+        self.ip_json(&["addr", "show", "dev", dev])[0]["addr_info"]
+            .as_array()
+            .expect("addr_info")
+            .iter()
+            .filter(|a| a["scope"] == "global")
+            .map(|a| {
+                format!(
+                    "{}/{}",
+                    a["local"].as_str().unwrap_or_default(),
+                    a["prefixlen"]
+                )
+            })
+            .collect()
     }
 
     pub fn has_link(&self, dev: &str) -> bool {

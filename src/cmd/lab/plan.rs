@@ -2,22 +2,20 @@
 //! that build each host. Nothing here touches the kernel.
 //!
 //! ```text
-//!                 l2x-lab-wan: bridge wan0, 192.0.2.254 (the "internet")
+//!                 PREFIX-wan: bridge wan0, 192.0.2.254 (the "internet")
 //!                 /                 |                      \
-//!   l2x-lab-host1 ul0 192.0.2.1   host2 ul0 192.0.2.2   ... hostN
+//!   PREFIX-host1 ul0 192.0.2.1    host2 ul0 192.0.2.2   ... hostN
 //!     br0 10.0.5.1/24 + DHCP + NAT   br0                   br0       (tunnels: full mesh)
 //!      |                              |                     |
-//!   l2x-lab-ct1 eth0 (DHCP)        ct2 eth0              ctN eth0
+//!   PREFIX-ct1 eth0 (DHCP)         ct2 eth0              ctN eth0
 //! ```
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::TunnelKind;
+use crate::spec::tunnel::{Tunnel, TunnelKind};
 
-pub const PREFIX: &str = "l2x-lab-";
-pub const WAN: &str = "l2x-lab-wan";
 /// The underlay bridge in the wan namespace; its own address is the internet host.
 pub const WAN_BRIDGE: &str = "wan0";
 pub const INTERNET: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 254);
@@ -30,22 +28,74 @@ pub const CONTAINER_IFACE: &str = "eth0";
 pub const SEGMENT: &str = "10.0.5.0/24";
 pub const GATEWAY: &str = "10.0.5.1/24";
 pub const DHCP_RANGE: &str = "10.0.5.100-10.0.5.199";
-/// Where the lab keeps its files: its settings, the DHCP server's pid, leases and log.
-pub const RUN_DIR: &str = "/run/l2x/lab";
+/// Where labs keep their files: settings, the DHCP server's pid, leases and log.
+const RUN_DIR: &str = "/run/l2x/lab";
 
-/// What `lab up` was asked for; kept in RUN_DIR so a re-run can tell it is the same lab.
+/// Which lab: the start of its namespaces' names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub prefix: String,
+}
+
+/// What `lab up` was asked for; kept in the lab's directory so a re-run can tell it is the
+/// same lab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub tunnel: TunnelKind,
     pub hosts: u8,
 }
 
-pub fn host(i: u8) -> String {
-    format!("{PREFIX}host{i}")
-}
+impl Names {
+    pub fn new(prefix: &str) -> Names {
+        Names {
+            prefix: prefix.to_string(),
+        }
+    }
 
-pub fn container(i: u8) -> String {
-    format!("{PREFIX}ct{i}")
+    pub fn wan(&self) -> String {
+        format!("{}-wan", self.prefix)
+    }
+
+    pub fn host(&self, i: u8) -> String {
+        format!("{}-host{i}", self.prefix)
+    }
+
+    pub fn container(&self, i: u8) -> String {
+        format!("{}-ct{i}", self.prefix)
+    }
+
+    /// `l2x lab VERB`, with `--prefix` unless it is the default lab.
+    pub fn command(&self, verb: &str) -> String {
+        if self.prefix == "l2x-lab" {
+            format!("l2x lab {verb}")
+        } else {
+            format!("l2x lab {verb} --prefix {}", self.prefix)
+        }
+    }
+
+    /// What every namespace name of this lab starts with.
+    pub fn namespace_prefix(&self) -> String {
+        format!("{}-", self.prefix)
+    }
+
+    /// The lab's own directory: /run/l2x/lab for the default lab, /run/l2x/lab-PREFIX for
+    /// others.
+    pub fn run_dir(&self) -> String {
+        if self.prefix == "l2x-lab" {
+            RUN_DIR.to_string()
+        } else {
+            format!("{RUN_DIR}-{}", self.prefix)
+        }
+    }
+
+    /// The lab's DHCP server's pid file, named as `dhcp serve` names them (dhcp-BRIDGE.pid).
+    pub fn dhcp_pid_file(&self) -> String {
+        format!("{}/dhcp-{BRIDGE}.pid", self.run_dir())
+    }
+
+    pub fn plan_file(&self) -> String {
+        format!("{}/lab.json", self.run_dir())
+    }
 }
 
 /// The host-side end of container i's veth pair, a port of br0.
@@ -73,10 +123,10 @@ impl Plan {
     }
 
     /// Every namespace of the lab, in the order they are made.
-    pub fn namespaces(&self) -> Vec<String> {
-        let mut all = vec![WAN.to_string()];
-        all.extend(self.host_ids().map(host));
-        all.extend(self.host_ids().map(container));
+    pub fn namespaces(&self, names: &Names) -> Vec<String> {
+        let mut all = vec![names.wan()];
+        all.extend(self.host_ids().map(|i| names.host(i)));
+        all.extend(self.host_ids().map(|i| names.container(i)));
         all
     }
 
@@ -89,52 +139,22 @@ impl Plan {
         args
     }
 
-    /// The tunnel command on host i toward host j. Every pair gets numbers of its own (VNI,
-    /// L2TP ids and UDP ports), and every tunnel port is isolated: split horizon makes the
-    /// full mesh loop-free without STP.
+    /// The tunnel on host i toward host j, as its kind wires the lab: every pair gets numbers
+    /// of its own, and every tunnel port is isolated (split horizon makes the full mesh
+    /// loop-free without STP).
     pub fn tunnel_args(&self, i: u8, j: u8) -> Vec<String> {
-        let (local, remote) = (underlay(i).to_string(), underlay(j).to_string());
-        let name = tunnel_name(j);
-        let pair = u32::from(i.min(j)) * 10 + u32::from(i.max(j));
-        let (mine, theirs) = (
-            u32::from(i) * 10 + u32::from(j),
-            u32::from(j) * 10 + u32::from(i),
-        );
-        let mut args = match self.tunnel {
-            TunnelKind::Gretap => words(&["tunnel", "gretap", &name]),
-            TunnelKind::Vxlan => words(&["tunnel", "vxlan", &name, "--vni", &pair.to_string()]),
-            // One UDP socket per tunnel: each needs its own local port.
-            TunnelKind::L2tp => words(&[
-                "tunnel",
-                "l2tp",
-                &name,
-                "--tunnel-id",
-                &mine.to_string(),
-                "--peer-tunnel-id",
-                &theirs.to_string(),
-                "--session-id",
-                &mine.to_string(),
-                "--peer-session-id",
-                &theirs.to_string(),
-                "--sport",
-                &(L2TP_BASE_PORT + mine).to_string(),
-                "--dport",
-                &(L2TP_BASE_PORT + theirs).to_string(),
-            ]),
-        };
-        args.extend(words(&[
-            "--local",
-            &local,
-            "--remote",
-            &remote,
-            "--bridge",
-            BRIDGE,
-            "--isolated",
-        ]));
-        args
+        let (local, remote) = (IpAddr::V4(underlay(i)), IpAddr::V4(underlay(j)));
+        Tunnel {
+            device: self.tunnel.lab(i, j, &tunnel_name(j), local, remote),
+            mtu: None,
+            bridge: Some(BRIDGE.into()),
+            isolated: true,
+        }
+        .command_line()
     }
 
-    pub fn dhcp_serve_args(&self) -> Vec<String> {
+    pub fn dhcp_serve_args(&self, names: &Names) -> Vec<String> {
+        let dir = names.run_dir();
         words(&[
             "dhcp",
             "serve",
@@ -143,28 +163,17 @@ impl Plan {
             DHCP_RANGE,
             "--daemon",
             "--pid-file",
-            &dhcp_pid_file(),
+            &names.dhcp_pid_file(),
             "--lease-file",
-            &format!("{RUN_DIR}/dhcp-{BRIDGE}.leases"),
+            &format!("{dir}/dhcp-{BRIDGE}.leases"),
             "--log-file",
-            &format!("{RUN_DIR}/dhcp-{BRIDGE}.log"),
+            &format!("{dir}/dhcp-{BRIDGE}.log"),
         ])
     }
 
     pub fn nat_args(&self) -> Vec<String> {
         words(&["nat", "masq", "--source", SEGMENT, "--out", UPLINK])
     }
-}
-
-const L2TP_BASE_PORT: u32 = 17000;
-
-/// The lab's DHCP server's pid file, named as `dhcp serve` names them (dhcp-BRIDGE.pid).
-pub fn dhcp_pid_file() -> String {
-    format!("{RUN_DIR}/dhcp-{BRIDGE}.pid")
-}
-
-pub fn plan_file() -> String {
-    format!("{RUN_DIR}/lab.json")
 }
 
 pub fn words(w: &[&str]) -> Vec<String> {
@@ -182,7 +191,7 @@ mod tests {
             hosts: 2,
         };
         assert_eq!(
-            plan.namespaces(),
+            plan.namespaces(&Names::new("l2x-lab")),
             [
                 "l2x-lab-wan",
                 "l2x-lab-host1",
@@ -191,6 +200,7 @@ mod tests {
                 "l2x-lab-ct2"
             ]
         );
+        assert_eq!(Names::new("t1").run_dir(), "/run/l2x/lab-t1");
     }
 
     #[test]
@@ -205,7 +215,8 @@ mod tests {
         assert!(b.contains("--tunnel-id 31 --peer-tunnel-id 13"), "{b}");
         assert!(a.contains("--sport 17013 --dport 17031"), "{a}");
         assert!(b.contains("--sport 17031 --dport 17013"), "{b}");
-        assert!(a.ends_with("--local 192.0.2.1 --remote 192.0.2.3 --bridge br0 --isolated"));
+        assert!(a.starts_with("tunnel l2tp to-host3 --local 192.0.2.1 --remote 192.0.2.3"));
+        assert!(a.ends_with("--bridge br0 --isolated"), "{a}");
         let vx = Plan {
             tunnel: TunnelKind::Vxlan,
             hosts: 3,

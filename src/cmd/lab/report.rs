@@ -8,9 +8,10 @@ use anyhow::{Result, anyhow};
 use ipnetwork::IpNetwork;
 
 use super::ping::{self, Echo};
-use super::plan::{self, Plan};
-use super::wiring;
+use super::plan::{self, Names, Plan};
+use crate::nl::{Netlink, netns};
 use crate::show::lab::{ContainerView, LabView, PingView};
+use crate::state::links;
 
 /// A container as DHCP configured it.
 struct Configured {
@@ -22,11 +23,16 @@ struct Configured {
 
 /// Reads every container's address and MTU, then pings: every peer with full-size frames,
 /// and the internet host. All pings run at once.
-pub fn check(plan: &Plan) -> Result<LabView> {
+pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
     let configured = plan
         .host_ids()
         .map(|i| {
-            let (link, addrs) = wiring::read(&plan::container(i), plan::CONTAINER_IFACE)?;
+            let (link, addrs) = netns::within(&names.container(i), || {
+                let mut nl = Netlink::route(false)?;
+                let link = links::require(&mut nl, plan::CONTAINER_IFACE)?;
+                let addrs = links::addresses(&mut nl, link.index)?;
+                Ok((link, addrs))
+            })?;
             let v4 = addrs.iter().find_map(|a| match a.net {
                 IpNetwork::V4(n) => Some(n),
                 IpNetwork::V6(_) => None,
@@ -42,7 +48,7 @@ pub fn check(plan: &Plan) -> Result<LabView> {
     let containers = thread::scope(|s| {
         let handles: Vec<_> = configured
             .iter()
-            .map(|c| s.spawn(|| ping_from(c, &configured)))
+            .map(|c| s.spawn(|| ping_from(names, c, &configured)))
             .collect();
         handles
             .into_iter()
@@ -68,8 +74,8 @@ pub fn check(plan: &Plan) -> Result<LabView> {
 /// IPv4 header (20) and ICMP header (8): what a ping adds to its payload.
 const ICMP_OVERHEAD: u32 = 28;
 
-fn ping_from(me: &Configured, all: &[Configured]) -> Result<ContainerView> {
-    let ns = plan::container(me.id);
+fn ping_from(names: &Names, me: &Configured, all: &[Configured]) -> Result<ContainerView> {
+    let ns = names.container(me.id);
     let mut peers = Vec::new();
     for peer in all.iter().filter(|p| p.id != me.id) {
         let name = plan::container_port(peer.id);

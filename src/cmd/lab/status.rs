@@ -1,22 +1,22 @@
 //! `l2x lab status`: the lab's settings, its DHCP server, and each namespace with its
-//! interfaces as the kernel has them.
+//! interfaces as the kernel has them, read through `state` only.
 
 use std::path::Path;
 
 use anyhow::Result;
 
-use super::plan::{self, PREFIX};
+use super::plan::Names;
 use super::{Ctx, recorded};
-use crate::cmd::links;
 use crate::dhcp::daemon;
 use crate::msg::addr::Addr;
 use crate::msg::link::Link;
 use crate::nl::{Netlink, netns};
 use crate::show::lab::{DhcpState, LabStatus, NamespaceView};
+use crate::state::links;
 
-pub fn run(ctx: &mut Ctx) -> Result<()> {
-    let plan = recorded()?;
-    let pid_file = plan::dhcp_pid_file();
+pub fn run(ctx: &mut Ctx, names: &Names) -> Result<()> {
+    let plan = recorded(names)?;
+    let pid_file = names.dhcp_pid_file();
     let dhcp = if Path::new(&pid_file).exists() {
         let pid = daemon::holder(Path::new(&pid_file))?;
         Some(DhcpState {
@@ -26,15 +26,16 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
     } else {
         None
     };
-    let mut names = netns::names(PREFIX)?;
+    let prefix = names.namespace_prefix();
+    let mut found = netns::names(&prefix)?;
     // As they are made: the wan, the hosts, the containers.
-    names.sort_by_key(|n| (ROLES.iter().position(|r| *r == role(n)), n.clone()));
-    let namespaces = names
+    found.sort_by_key(|n| (ROLES.iter().position(|r| *r == role(&prefix, n)), n.clone()));
+    let namespaces = found
         .into_iter()
         .map(|name| {
             let detail = interfaces(&name)?;
             Ok(NamespaceView {
-                role: role(&name),
+                role: role(&prefix, &name),
                 name,
                 detail,
             })
@@ -52,8 +53,8 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
 
 const ROLES: [&str; 3] = ["wan", "host", "container"];
 
-fn role(name: &str) -> &'static str {
-    let rest = name.trim_start_matches(PREFIX);
+fn role(prefix: &str, name: &str) -> &'static str {
+    let rest = name.trim_start_matches(prefix);
     if rest.starts_with("host") {
         "host"
     } else if rest.starts_with("ct") {

@@ -1,58 +1,59 @@
-//! Running the lab's steps: each is an l2x command run as its own process (this very binary,
-//! with `-n NETNS`), so the lab goes through exactly the code a user's command would; its
-//! command line and output are printed as a runbook. The few steps l2x has no command for are
-//! reported in the same style.
+//! Running the lab's steps: each is an l2x command line, parsed and run in this very process
+//! on a thread of its own (a command enters its `-n` namespace, and a namespace belongs to a
+//! thread), so the lab goes through exactly the code a user's command would. Each step's
+//! command line is printed, and under it what the command printed, as a runbook. The few steps
+//! l2x has no command for are reported in the same style.
 
-use std::process::Command;
+use std::thread;
 
 use anyhow::{Context, Result, anyhow};
+use clap::Parser;
 
-use crate::report::{Hinted, Out};
+use crate::cli::Cli;
+use crate::report::Out;
 
 /// Where the steps are reported; silent with -q, and with -j (stdout is the JSON document).
 #[derive(Debug, Clone, Copy)]
 pub struct Steps {
     silent: bool,
+    /// Print the steps, run none.
+    pub dry_run: bool,
+    verbose: bool,
 }
 
 impl Steps {
-    pub fn new(out: Out) -> Steps {
+    pub fn new(out: Out, dry_run: bool, verbose: bool) -> Steps {
         Steps {
             silent: out.quiet || out.json,
+            dry_run,
+            verbose,
         }
     }
 
-    /// `l2x -n NETNS ARGS...`, which must succeed; its error becomes the lab's, with its hint.
+    /// `l2x -n NETNS ARGS...`, which must succeed; its error becomes the lab's, hint and all.
     pub fn l2x(&self, netns: &str, args: &[String]) -> Result<()> {
         let line = format!("l2x -n {netns} {}", args.join(" "));
-        let exe = std::env::current_exe().context("find the l2x binary")?;
-        let mut cmd = Command::new(exe);
-        cmd.arg("-n").arg(netns).args(args);
-        if self.silent {
-            cmd.arg("-q");
-        }
-        let out = cmd.output().with_context(|| format!("run {line}"))?;
         self.say(&line);
-        for l in String::from_utf8_lossy(&out.stdout).lines() {
-            self.say(&format!("  {l}"));
-        }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.success() {
-            // Warnings and notes a step printed on stderr stay visible.
-            for l in stderr.lines() {
-                self.say(&format!("  {l}"));
-            }
+        if self.dry_run {
             return Ok(());
         }
-        let why = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("l2x: "))
-            .unwrap_or("failed without saying why");
-        let hint = stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("hint: "))
-            .unwrap_or("`l2x lab down` removes what the lab made so far");
-        Err(anyhow!(Hinted::new(format!("`{line}`: {why}"), hint)))
+        let mut argv = vec!["l2x".to_string(), "-n".into(), netns.to_string()];
+        if self.verbose {
+            argv.push("-v".into());
+        }
+        argv.extend(args.iter().cloned());
+        let cli = Cli::try_parse_from(&argv).map_err(|e| anyhow!("`{line}`: {e}"))?;
+        let out = Out {
+            quiet: self.silent,
+            json: false,
+            indent: true,
+        };
+        thread::scope(|s| {
+            s.spawn(move || super::super::run_with(cli, out))
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the step's thread panicked")))
+        })
+        .with_context(|| format!("`{line}`"))
     }
 
     /// A step the lab did itself: `netns l2x-lab-wan: created`.

@@ -6,62 +6,97 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use ipnetwork::IpNetwork;
 
-use super::plan::{self, Plan, words};
+use super::plan::{self, Names, Plan, words};
 use super::step::Steps;
 use super::wiring::{self, End};
 use super::{Ctx, claim, report};
-use crate::cli::{LabUpArgs, TunnelKind};
-use crate::cmd::probe::{self, Probe};
+use crate::cli::{self, LabUpArgs};
 use crate::dhcp::daemon;
 use crate::report::Hinted;
 use crate::show::lab::unanswered;
+use crate::spec::tunnel::TunnelKind;
+use crate::state::kernel;
 
 pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
-    let steps = Steps::new(ctx.out);
-    let (tunnel, why) = choose_tunnel(args.tunnel)?;
+    let names = Names::new(&args.prefix.prefix);
+    let steps = Steps::new(ctx.out, args.change.dry_run, ctx.verbose);
+    let (tunnel, why) = choose_tunnel(args.tunnel.map(kind))?;
     let plan = Plan {
         tunnel,
         hosts: args.hosts,
     };
-    claim(&plan)?;
+    if !steps.dry_run {
+        claim(&names, &plan)?;
+    }
     steps.say(&format!("tunnel: {} ({why})", tunnel.name()));
-    build(&steps, &plan)?;
-    let view = report::check(&plan)?;
+    build(&steps, &names, &plan)?;
+    if steps.dry_run {
+        steps.say("dry run: nothing was changed");
+        return Ok(());
+    }
+    let view = report::check(&names, &plan)?;
     steps.say("");
     ctx.out.show(&view, || view.table());
     if view.failed > 0 {
         return Err(anyhow!(Hinted::new(
             unanswered(view.failed),
-            "`l2x doctor` and `l2x -n l2x-lab-host1 show` tell what is wrong",
+            format!(
+                "`l2x doctor` and `l2x -n {} show` tell what is wrong",
+                names.host(1)
+            ),
         )));
     }
     Ok(())
 }
 
+fn kind(asked: cli::TunnelKind) -> TunnelKind {
+    match asked {
+        cli::TunnelKind::Gretap => TunnelKind::Gretap,
+        cli::TunnelKind::L2tp => TunnelKind::L2tp,
+        cli::TunnelKind::Vxlan => TunnelKind::Vxlan,
+    }
+}
+
 /// The asked-for tunnel if this kernel has it, else the first of gretap, l2tp, vxlan it has;
 /// with the reason for the choice.
 fn choose_tunnel(asked: Option<TunnelKind>) -> Result<(TunnelKind, String)> {
-    let Some(kind) = asked else {
-        return probe::default_tunnel();
-    };
-    let probe = Probe::tunnel(kind);
-    if let Err(e) = probe.run() {
-        return Err(anyhow!(Hinted::new(
-            format!("--tunnel {}: {e:#}", kind.name()),
-            format!(
-                "`modprobe {}`, or leave --tunnel out to use what this kernel has",
-                probe.module()
-            ),
-        )));
+    if let Some(kind) = asked {
+        let probe =
+            kernel::tunnel(kind.name()).ok_or_else(|| anyhow!("no probe for {}", kind.name()))?;
+        if let Err(e) = probe.run() {
+            return Err(anyhow!(Hinted::new(
+                format!("--tunnel {}: {e:#}", kind.name()),
+                format!(
+                    "`modprobe {}`, or leave --tunnel out to use what this kernel has",
+                    probe.module
+                ),
+            )));
+        }
+        return Ok((kind, "asked for".to_string()));
     }
-    Ok((kind, "asked for".to_string()))
+    let mut missing = Vec::new();
+    for kind in TunnelKind::ALL {
+        let has = kernel::tunnel(kind.name()).is_some_and(|p| p.run().is_ok());
+        if has {
+            let why = if missing.is_empty() {
+                "the first of gretap, l2tp, vxlan; this kernel has it".to_string()
+            } else {
+                format!("this kernel has no {}", missing.join(" and no "))
+            };
+            return Ok((kind, why));
+        }
+        missing.push(kind.name());
+    }
+    Err(anyhow!(
+        "this kernel has none of gretap, l2tp (l2tp_eth) and vxlan"
+    ))
 }
 
 /// Every step, in an order where each finds what it needs: underlay, bridges, tunnels (which
-/// lower the bridges' MTU), container ports (attached at that MTU), DHCP and NAT, then the containers'
-/// leases. Each step leaves what exists alone, so a re-run only checks.
-fn build(steps: &Steps, plan: &Plan) -> Result<()> {
-    for ns in plan.namespaces() {
+/// lower the bridges' MTU), container ports (attached at that MTU), DHCP and NAT, then the
+/// containers' leases. Each step leaves what exists alone, so a re-run only checks.
+fn build(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
+    for ns in plan.namespaces(names) {
         wiring::namespace(steps, &ns)?;
     }
     let internet = IpNetwork::new(IpAddr::V4(plan::INTERNET), plan::UNDERLAY_PREFIX)?;
@@ -72,42 +107,43 @@ fn build(steps: &Steps, plan: &Plan) -> Result<()> {
         "--addr",
         &internet.to_string(),
     ];
-    steps.l2x(plan::WAN, &words(&wan_bridge))?;
+    steps.l2x(&names.wan(), &words(&wan_bridge))?;
     for i in plan.host_ids() {
-        underlay(steps, i)?;
+        underlay(steps, names, i)?;
     }
     for i in plan.host_ids() {
-        steps.l2x(&plan::host(i), &plan.bridge_args(i))?;
+        steps.l2x(&names.host(i), &plan.bridge_args(i))?;
     }
     for i in plan.host_ids() {
         for j in plan.host_ids().filter(|&j| j != i) {
-            steps.l2x(&plan::host(i), &plan.tunnel_args(i, j))?;
+            steps.l2x(&names.host(i), &plan.tunnel_args(i, j))?;
         }
     }
     for i in plan.host_ids() {
-        container(steps, i)?;
+        container(steps, names, i)?;
     }
-    if let Some(pid) = daemon::holder(Path::new(&plan::dhcp_pid_file()))? {
-        steps.done(
+    let running = daemon::holder(Path::new(&names.dhcp_pid_file()))?;
+    match running.filter(|_| !steps.dry_run) {
+        Some(pid) => steps.done(
             &format!("dhcp {}", plan::BRIDGE),
             &format!("unchanged (pid {pid})"),
-        );
-    } else {
-        steps.l2x(&plan::host(1), &plan.dhcp_serve_args())?;
+        ),
+        None => steps.l2x(&names.host(1), &plan.dhcp_serve_args(names))?,
     }
-    steps.l2x(&plan::host(1), &plan.nat_args())?;
+    steps.l2x(&names.host(1), &plan.nat_args())?;
     for i in plan.host_ids() {
         let request = ["dhcp", "request", plan::CONTAINER_IFACE, "--timeout", "20s"];
-        steps.l2x(&plan::container(i), &words(&request))?;
+        steps.l2x(&names.container(i), &words(&request))?;
     }
     Ok(())
 }
 
 /// Host i's cable to the wan bridge, and its underlay address.
-fn underlay(steps: &Steps, i: u8) -> Result<()> {
-    let (host, port) = (plan::host(i), plan::wan_port(i));
+fn underlay(steps: &Steps, names: &Names, i: u8) -> Result<()> {
+    let (host, port) = (names.host(i), plan::wan_port(i));
+    let wan = names.wan();
     let wan_end = End {
-        netns: plan::WAN,
+        netns: &wan,
         name: &port,
     };
     let host_end = End {
@@ -115,7 +151,7 @@ fn underlay(steps: &Steps, i: u8) -> Result<()> {
         name: plan::UPLINK,
     };
     wiring::cable(steps, &wan_end, &host_end)?;
-    steps.l2x(plan::WAN, &words(&["attach", &port, plan::WAN_BRIDGE]))?;
+    steps.l2x(&wan, &words(&["attach", &port, plan::WAN_BRIDGE]))?;
     let net = IpNetwork::new(IpAddr::V4(plan::underlay(i)), plan::UNDERLAY_PREFIX)?;
     wiring::address(steps, &host, plan::UPLINK, net)
 }
@@ -123,8 +159,8 @@ fn underlay(steps: &Steps, i: u8) -> Result<()> {
 /// Container i's cable to its host's bridge. `attach` gives the bridge port the bridge's MTU,
 /// which the tunnels lowered; the container's end keeps the kernel's 1500 until DHCP hands it
 /// the bridge's.
-fn container(steps: &Steps, i: u8) -> Result<()> {
-    let (host, ct, port) = (plan::host(i), plan::container(i), plan::container_port(i));
+fn container(steps: &Steps, names: &Names, i: u8) -> Result<()> {
+    let (host, ct, port) = (names.host(i), names.container(i), plan::container_port(i));
     let host_end = End {
         netns: &host,
         name: &port,

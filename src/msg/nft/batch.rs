@@ -5,7 +5,7 @@
 
 use super::{NF_TABLES, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, message, nfgenmsg, parse};
 use crate::msg::attr::AttrWriter;
-use crate::msg::{AF_UNSPEC, NLM_F_ACK, Request};
+use crate::msg::{AF_UNSPEC, NLM_F_ACK, Netfilter, Request};
 
 // include/uapi/linux/netfilter/nfnetlink.h
 pub const NFNL_MSG_BATCH_BEGIN: u16 = 16;
@@ -17,7 +17,7 @@ pub const NFT_MSG_GETGEN: u16 = 16;
 pub const NFTA_GEN_ID: u16 = 1;
 
 /// Asks for the ruleset's generation, a counter the kernel bumps on every commit.
-pub fn get_generation() -> Request {
+pub fn get_generation() -> Request<Netfilter> {
     message(
         NFT_MSG_GETGEN,
         NFPROTO_UNSPEC,
@@ -37,7 +37,7 @@ pub fn parse_generation(body: &[u8]) -> Option<u32> {
 /// asks for an ACK so that the caller can wait for each; the delimiters ask for none, as
 /// kernels before 6.10 never acknowledge them. A commit that fails is answered at
 /// BATCH_BEGIN's sequence number, before the other messages' ACKs, so nothing is missed.
-pub fn batch(generation: u32, changes: Vec<Request>) -> Vec<Request> {
+pub fn batch(generation: u32, changes: Vec<Request<Netfilter>>) -> Vec<Request<Netfilter>> {
     let mut begin = AttrWriter::with_header(&nfgenmsg(AF_UNSPEC, NFNL_SUBSYS_NFTABLES));
     begin.be32(NFNL_BATCH_GENID, generation);
     let end = nfgenmsg(AF_UNSPEC, NFNL_SUBSYS_NFTABLES).to_vec();

@@ -6,7 +6,7 @@ use super::{
     NFPROTO_INET, NFPROTO_IPV4, NFPROTO_UNSPEC, NFT_MSG_GETCHAIN, NFT_MSG_NEWCHAIN, message, parse,
 };
 use crate::msg::attr::NLA_F_NESTED;
-use crate::msg::{NLM_F_CREATE, NLM_F_DUMP, Request};
+use crate::msg::{NLM_F_CREATE, NLM_F_DUMP, Netfilter, Request};
 
 // include/uapi/linux/netfilter/nf_tables.h, enum nft_chain_attributes
 pub const NFTA_CHAIN_TABLE: u16 = 1;
@@ -20,7 +20,9 @@ pub const NFTA_HOOK_HOOKNUM: u16 = 1;
 pub const NFTA_HOOK_PRIORITY: u16 = 2;
 
 // include/uapi/linux/netfilter.h, enum nf_inet_hooks and verdicts
+pub const NF_INET_PRE_ROUTING: u32 = 0;
 pub const NF_INET_FORWARD: u32 = 2;
+pub const NF_INET_LOCAL_OUT: u32 = 3;
 pub const NF_INET_POST_ROUTING: u32 = 4;
 pub const NF_DROP: u32 = 0;
 pub const NF_ACCEPT: u32 = 1;
@@ -78,7 +80,7 @@ impl Chain {
 
 /// `nft add chain FAMILY TABLE NAME { type T hook H priority P; }`. The policy is sent only
 /// when it is not accept, the kernel's default, so the request is the one nft sends.
-pub fn add(family: u8, table: &str, name: &str, base: &Base) -> Request {
+pub fn add(family: u8, table: &str, name: &str, base: &Base) -> Request<Netfilter> {
     let what = format!("add chain {table} {name}");
     message(NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, what, |w| {
         w.str(NFTA_CHAIN_TABLE, table)
@@ -95,7 +97,7 @@ pub fn add(family: u8, table: &str, name: &str, base: &Base) -> Request {
 }
 
 /// Every chain of every table, all families.
-pub fn dump() -> Request {
+pub fn dump() -> Request<Netfilter> {
     message(
         NFT_MSG_GETCHAIN,
         NFPROTO_UNSPEC,

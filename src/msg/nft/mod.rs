@@ -1,17 +1,23 @@
 //! nf_tables over nfnetlink: the message framing (struct nfgenmsg after the netlink header,
 //! message types in subsystem NFNL_SUBSYS_NFTABLES). The rest lives in its own files: the
-//! batch that makes changes one transaction, table, chain, rule, the rule's expressions, and
-//! `nat`, the table l2x owns.
+//! batch that makes changes one transaction, table, chain, rule, the rule's expressions and
+//! the matches made of them, and the tables l2x owns: `nat` (ip l2x) with its rule kinds
+//! (masquerade, forward, map), and `dhcp_guard` (bridge l2x).
 
 pub mod batch;
 pub mod chain;
+pub mod dhcp_guard;
 pub mod expr;
+pub mod forward;
+pub mod map;
+pub mod masquerade;
+pub mod matches;
 pub mod nat;
 pub mod rule;
 pub mod table;
 
 use super::attr::{AttrWriter, Attrs};
-use super::{Feature, Request};
+use super::{Feature, Netfilter, Request};
 
 /// What a request to the nf_tables subsystem needs, named in the error when the kernel lacks it.
 pub const NF_TABLES: Feature = Feature {
@@ -71,7 +77,7 @@ fn message(
     flags: u16,
     what: String,
     fill: impl FnOnce(&mut AttrWriter),
-) -> Request {
+) -> Request<Netfilter> {
     let mut w = AttrWriter::with_header(&nfgenmsg(family, 0));
     fill(&mut w);
     Request::new(msg_type(nft_msg), flags, w.finish(), what)
@@ -90,33 +96,10 @@ pub fn parse(body: &[u8]) -> Option<(u8, Attrs<'_>)> {
 #[cfg(test)]
 pub mod golden {
     use super::batch::NFNL_MSG_BATCH_BEGIN;
-    use crate::msg::{NLM_F_ACK, Request, golden};
+    pub use crate::msg::golden::{bodies, messages};
+    use crate::msg::{NLM_F_ACK, Netfilter, Request, golden};
 
-    /// Splits a capture into its messages, sequence number and port id zeroed.
-    pub fn messages(capture: &str) -> Vec<Vec<u8>> {
-        let bytes = golden::parse(capture);
-        let mut rest = &bytes[..];
-        let mut out = Vec::new();
-        while rest.len() >= 16 {
-            let len = u32::from_ne_bytes(rest[0..4].try_into().unwrap()) as usize;
-            let mut msg = rest[..len].to_vec();
-            msg[8..16].fill(0);
-            out.push(msg);
-            rest = &rest[((len + 3) & !3).min(rest.len())..];
-        }
-        out
-    }
-
-    /// The bodies (after the netlink header) of the captured messages of one type.
-    pub fn bodies(capture: &str, kind: u16) -> Vec<Vec<u8>> {
-        messages(capture)
-            .into_iter()
-            .filter(|m| u16::from_ne_bytes([m[4], m[5]]) == kind)
-            .map(|m| m[16..].to_vec())
-            .collect()
-    }
-
-    pub fn assert_batch_matches(reqs: &[Request], capture: &str) {
+    pub fn assert_batch_matches(reqs: &[Request<Netfilter>], capture: &str) {
         let want = messages(capture);
         assert_eq!(reqs.len(), want.len(), "number of messages in the batch");
         for (i, (req, want)) in reqs.iter().zip(&want).enumerate() {

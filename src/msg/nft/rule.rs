@@ -3,7 +3,7 @@
 use super::expr::{self, Expr};
 use super::{NF_TABLES, NFT_MSG_GETRULE, NFT_MSG_NEWRULE, message, parse};
 use crate::msg::attr::NLA_F_NESTED;
-use crate::msg::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, Request};
+use crate::msg::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP, Netfilter, Request};
 
 // include/uapi/linux/netfilter/nf_tables.h, enum nft_rule_attributes
 pub const NFTA_RULE_TABLE: u16 = 1;
@@ -35,7 +35,13 @@ impl Rule {
 }
 
 /// `nft add rule FAMILY TABLE CHAIN ...`: appended after the chain's last rule.
-pub fn append(family: u8, table: &str, chain: &str, exprs: &[Expr], what: String) -> Request {
+pub fn append(
+    family: u8,
+    table: &str,
+    chain: &str,
+    exprs: &[Expr],
+    what: String,
+) -> Request<Netfilter> {
     message(
         NFT_MSG_NEWRULE,
         family,
@@ -52,7 +58,7 @@ pub fn append(family: u8, table: &str, chain: &str, exprs: &[Expr], what: String
 }
 
 /// Every rule of one table, in chain order; an absent table lists nothing.
-pub fn dump(family: u8, table: &str) -> Request {
+pub fn dump(family: u8, table: &str) -> Request<Netfilter> {
     let what = format!("list rules of table {table}");
     message(NFT_MSG_GETRULE, family, NLM_F_DUMP, what, |w| {
         w.str(NFTA_RULE_TABLE, table);
