@@ -5,10 +5,10 @@
 //! a query and `answer` decides the response (pure: bytes and zone in, bytes out); `reply`,
 //! `cache` and `forward` carry upstream answers; `resolv` finds the host's resolvers;
 //! `server` starts and stops it all, `udp` and `tcp` answering on threads of their own, with
-//! what they share in `shared`; `holder` names who holds port 53; `log` keeps problems from
-//! flooding the log.
+//! what they share in `shared` (the zone, the cache, and the bounded log of `dhcp serve`);
+//! `holder` names who holds port 53.
 //!
-//! Used by `dhcp serve`: `server::Server::start(Config, Zone)`, then `Server::update(|zone|
+//! Used by `dhcp serve`: `server::Server::start(Config, Zone, Logger)`, then `Server::update(|zone|
 //! zone.lease(ip, hostname))` as leases come and go, and `Server::stop()`; the default
 //! upstreams come from `resolv::host_resolvers`.
 
@@ -17,7 +17,6 @@ mod cache;
 mod forward;
 mod holder;
 pub mod label;
-mod log;
 mod reply;
 mod request;
 pub mod resolv;

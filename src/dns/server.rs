@@ -11,10 +11,10 @@ use anyhow::{Context, Result, anyhow};
 use nix::sys::socket;
 
 use super::holder::{self, Proto};
-use super::log::Log;
-use super::shared::Shared;
+use super::shared::{STATUS, Shared};
 use super::zone::Zone;
 use super::{tcp, udp};
+use crate::logger::{Level, Logger};
 use crate::report::Hinted;
 
 /// Room for a burst of queries (some 3,000 of 500 bytes) while the UDP thread is busy.
@@ -27,8 +27,6 @@ pub struct Config {
     pub listen: SocketAddrV4,
     /// Where names outside the zone are resolved, tried in order; none: they are REFUSED.
     pub upstreams: Vec<SocketAddr>,
-    /// What log lines begin with (`dns br0`).
-    pub log_prefix: String,
 }
 
 /// A running DNS server. Dropping it (or `stop`) stops it and waits for its threads.
@@ -41,8 +39,8 @@ pub struct Server {
 impl Server {
     /// Binds UDP and TCP on `cfg.listen`, then starts answering. The sockets are made on the
     /// calling thread, in its network namespace, and so are the threads; a port that is taken
-    /// is an error naming the process that holds it.
-    pub fn start(cfg: Config, zone: Zone) -> Result<Server> {
+    /// is an error naming the process that holds it. Lines go to `log` (`dns br0: ...`).
+    pub fn start(cfg: Config, zone: Zone, log: Logger) -> Result<Server> {
         let udp = bind(Proto::Udp, cfg.listen, UdpSocket::bind)?;
         let local = match udp.local_addr().context("UDP socket address")? {
             SocketAddr::V4(a) => a,
@@ -53,7 +51,7 @@ impl Server {
         let _ = socket::setsockopt(&udp, socket::sockopt::RcvBufForce, &RECEIVE_BUFFER);
         let forwarder = super::forward::Forwarder::new(cfg.upstreams.clone())
             .context("open the socket for upstream queries")?;
-        let shared = Arc::new(Shared::new(zone, cfg.upstreams, Log::new(cfg.log_prefix)));
+        let shared = Arc::new(Shared::new(zone, cfg.upstreams, log));
         let mut server = Server {
             shared: shared.clone(),
             local,
@@ -94,7 +92,9 @@ impl Drop for Server {
         self.shared.stop();
         for t in self.threads.drain(..) {
             if t.join().is_err() {
-                self.shared.log.info("a DNS thread ended in a panic");
+                self.shared.log(Level::Warn, STATUS, || {
+                    "a DNS thread ended in a panic".into()
+                });
             }
         }
     }

@@ -1,5 +1,6 @@
 //! What the server's threads share: the zone, the cache of upstream answers, the upstream
-//! list, the stop flag and the log.
+//! list, the stop flag and the log (the bounded logger of `dhcp serve`, behind a mutex: a
+//! line is written while it is held, so lines from the threads never mix).
 //!
 //! The zone sits behind an `RwLock` the DHCP side writes through `Server::update`. A channel
 //! would make the DNS threads own the zone, but then a lease's name would resolve only once
@@ -14,31 +15,61 @@ use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use super::cache::{self, Cache};
-use super::log::Log;
 use super::reply::Reply;
 use super::request::Request;
 use super::zone::Zone;
+use crate::logger::{Kind, Level, Logger};
 
 /// How often the threads look at the stop flag while nothing happens.
 pub const TICK: Duration = Duration::from_millis(200);
+
+// The kinds of log line, with how many of each a 10 s window shows.
+pub const STATUS: Kind = Kind::new("dns status", 20);
+pub const NAMES: Kind = Kind::new("names", 20);
+pub const IGNORED: Kind = Kind::new("dns ignored", 5);
+pub const BUSY: Kind = Kind::new("dns busy", 5);
+pub const UPSTREAM: Kind = Kind::new("upstream", 5);
+pub const STRAY: Kind = Kind::new("stray answer", 5);
+pub const TIMEOUT: Kind = Kind::new("upstream timeout", 5);
+pub const SEND: Kind = Kind::new("dns send", 5);
+pub const TCP: Kind = Kind::new("dns tcp", 5);
 
 pub struct Shared {
     zone: RwLock<Zone>,
     cache: Mutex<Cache>,
     pub upstreams: Vec<SocketAddr>,
     stop: AtomicBool,
-    pub log: Log,
+    log: Mutex<Logger>,
 }
 
 impl Shared {
-    pub fn new(zone: Zone, upstreams: Vec<SocketAddr>, log: Log) -> Shared {
+    pub fn new(zone: Zone, upstreams: Vec<SocketAddr>, log: Logger) -> Shared {
         Shared {
             zone: RwLock::new(zone),
             cache: Mutex::new(Cache::default()),
             upstreams,
             stop: AtomicBool::new(false),
-            log,
+            log: Mutex::new(log),
         }
+    }
+
+    /// Logs a line of `kind`; `text` is only made when the line can be shown.
+    pub fn log(&self, level: Level, kind: Kind, text: impl FnOnce() -> String) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        if !log.shows(level) {
+            return;
+        }
+        let text = text();
+        match level {
+            Level::Debug => log.debug(kind, &text),
+            Level::Info => log.info(kind, &text),
+            Level::Warn => log.warn(kind, &text),
+        }
+    }
+
+    /// Reports the counts of lines left out in windows that ended.
+    pub fn tick(&self) {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).tick();
     }
 
     pub fn stop(&self) {

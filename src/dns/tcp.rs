@@ -17,7 +17,8 @@ use super::answer::{self, Answer};
 use super::cache;
 use super::forward;
 use super::request::Request;
-use super::shared::{Shared, TICK};
+use super::shared::{STATUS, Shared, TCP, TICK, TIMEOUT};
+use crate::logger::Level;
 
 /// Connections served at once; more are closed as they come.
 pub const MAX_CONNECTIONS: usize = 32;
@@ -28,7 +29,9 @@ const MAX_MESSAGE: usize = 65_535;
 
 pub fn accept(listener: TcpListener, shared: Arc<Shared>) {
     if let Err(e) = listener.set_nonblocking(true) {
-        return shared.log.info(&format!("TCP socket: {e}; not answering"));
+        return shared.log(Level::Warn, STATUS, || {
+            format!("TCP socket: {e}; not answering")
+        });
     }
     let mut connections: Vec<JoinHandle<()>> = Vec::new();
     while !shared.stopping() {
@@ -40,7 +43,7 @@ pub fn accept(listener: TcpListener, shared: Arc<Shared>) {
         while let Ok((stream, peer)) = listener.accept() {
             connections.retain(|c| !c.is_finished());
             if connections.len() >= MAX_CONNECTIONS {
-                shared.log.problem("tcp-full", || {
+                shared.log(Level::Warn, TCP, || {
                     format!("closed a TCP connection from {peer}: {MAX_CONNECTIONS} are open")
                 });
                 continue;
@@ -51,7 +54,7 @@ pub fn accept(listener: TcpListener, shared: Arc<Shared>) {
                 .spawn(move || serve(stream, peer, &worker))
             {
                 Ok(handle) => connections.push(handle),
-                Err(e) => shared.log.problem("tcp-thread", || {
+                Err(e) => shared.log(Level::Warn, TCP, || {
                     format!("closed a TCP connection from {peer}: no thread for it: {e}")
                 }),
             }
@@ -69,9 +72,9 @@ fn serve(stream: TcpStream, peer: SocketAddr, shared: &Shared) {
         out: Vec::new(),
     };
     if let Err(e) = conn.run() {
-        shared
-            .log
-            .problem("tcp", || format!("TCP connection from {peer}: {e}"));
+        shared.log(Level::Debug, TCP, || {
+            format!("TCP connection from {peer}: {e}")
+        });
     }
 }
 
@@ -168,7 +171,7 @@ impl Connection<'_> {
                 self.shared.remember(cache::key(request, &mut buf), reply);
             }
             None => {
-                self.shared.log.problem("timeout", || {
+                self.shared.log(Level::Warn, TIMEOUT, || {
                     format!("no upstream answered {} over TCP", request.query.name())
                 });
                 answer::error(request, ResponseCode::ServFail, &mut self.out);

@@ -21,9 +21,15 @@ use nix::sys::socket::{setsockopt, sockopt};
 use super::forward::MAX_WAITERS;
 use super::server::{Config, Server};
 use super::zone::Zone;
+use crate::logger::Logger;
 use crate::nl::netns;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The server's log, with debug lines, on the test's stderr.
+fn log() -> Logger {
+    Logger::stderr("dns br0", false, true)
+}
 
 const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 5, 1);
 const UPSTREAM: Ipv4Addr = Ipv4Addr::new(10, 99, 0, 2);
@@ -167,9 +173,8 @@ impl Lab {
         let cfg = Config {
             listen: SocketAddrV4::new(SERVER, 53),
             upstreams: vec![SocketAddr::from((UPSTREAM, 53))],
-            log_prefix: "dns br0".into(),
         };
-        netns::within(&self.lan, || Server::start(cfg, zone)).unwrap()
+        netns::within(&self.lan, || Server::start(cfg, zone, log())).unwrap()
     }
 
     /// `dig` in namespace `ns`, its output trimmed; printed for the test log.
@@ -380,10 +385,9 @@ fn a_taken_port_53_names_who_holds_it() {
     let cfg = Config {
         listen: SocketAddrV4::new(SERVER, 53),
         upstreams: vec![],
-        log_prefix: "dns br0".into(),
     };
     let zone = Zone::new("lan", "10.0.5.0/24".parse().unwrap()).unwrap();
-    let err = match netns::within(&lab.lan, || Server::start(cfg, zone)) {
+    let err = match netns::within(&lab.lan, || Server::start(cfg, zone, log())) {
         Err(e) => format!("{e:#}"),
         Ok(_) => panic!("started on a port dnsmasq holds"),
     };

@@ -19,7 +19,8 @@ use super::answer::{self, Answer};
 use super::cache;
 use super::forward::{Asked, Forwarder, Received, Waiter};
 use super::request::Request;
-use super::shared::{Shared, TICK};
+use super::shared::{BUSY, IGNORED, SEND, STATUS, STRAY, Shared, TICK, TIMEOUT, UPSTREAM};
+use crate::logger::Level;
 
 /// Datagrams read from one socket before looking at the other.
 const BATCH: usize = 64;
@@ -51,16 +52,16 @@ impl Loop {
 
     pub fn run(mut self) {
         if let Err(e) = self.sock.set_nonblocking(true) {
-            return self
-                .shared
-                .log
-                .info(&format!("UDP socket: {e}; not answering"));
+            return self.shared.log(Level::Warn, STATUS, || {
+                format!("UDP socket: {e}; not answering")
+            });
         }
         while !self.shared.stopping() {
             self.wait();
             self.read_queries();
             self.read_answers();
             self.expire();
+            self.shared.tick();
         }
     }
 
@@ -81,7 +82,9 @@ impl Loop {
         let n = if v6.is_some() { 3 } else { 2 };
         match poll(&mut fds[..n], timeout) {
             Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => self.shared.log.problem("poll", || format!("poll: {e}")),
+            Err(e) => self
+                .shared
+                .log(Level::Warn, STATUS, || format!("poll: {e}")),
         }
     }
 
@@ -101,7 +104,7 @@ impl Loop {
         match answer {
             Answer::Reply => self.send(from),
             Answer::Forward(request) => self.forward(request, from),
-            Answer::Silent => self.shared.log.problem("ignored", || {
+            Answer::Silent => self.shared.log(Level::Debug, IGNORED, || {
                 format!("ignored {} bytes from {from}: no query", bytes.len())
             }),
         }
@@ -122,7 +125,7 @@ impl Loop {
         let key = cache::key(&request, &mut buf);
         let waiter = Waiter { to: from, request };
         if self.forwarder.ask(waiter, key, Instant::now()) == Asked::Busy {
-            self.shared.log.problem("busy", || {
+            self.shared.log(Level::Warn, BUSY, || {
                 format!(
                     "dropped a query from {from}: {} questions wait for upstream answers",
                     self.forwarder.in_flight()
@@ -148,10 +151,10 @@ impl Loop {
                     }
                     self.shared.remember(&key, reply);
                 }
-                Received::Retried { from, rcode } => self.shared.log.problem("upstream", || {
+                Received::Retried { from, rcode } => self.shared.log(Level::Info, UPSTREAM, || {
                     format!("upstream {from} answered {rcode}; asking the next")
                 }),
-                Received::Stray { from, why } => self.shared.log.problem("stray", || {
+                Received::Stray { from, why } => self.shared.log(Level::Debug, STRAY, || {
                     format!("ignored a datagram from {from}: {why:?}")
                 }),
             }
@@ -161,7 +164,7 @@ impl Loop {
     /// SERVFAIL to the askers of every question no upstream answered.
     fn expire(&mut self) {
         for failed in self.forwarder.expire(Instant::now()) {
-            self.shared.log.problem("timeout", || {
+            self.shared.log(Level::Warn, TIMEOUT, || {
                 format!(
                     "no upstream answered {} {} ({})",
                     failed.question.name(),
@@ -179,8 +182,7 @@ impl Loop {
     fn send(&self, to: SocketAddr) {
         if let Err(e) = self.sock.send_to(&self.out, to) {
             self.shared
-                .log
-                .problem("send", || format!("cannot answer {to}: {e}"));
+                .log(Level::Warn, SEND, || format!("cannot answer {to}: {e}"));
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use ipnetwork::IpNetwork;
 
-use crate::dhcp::client::Acquired;
 use super::bridge::address_step;
+use crate::dhcp::client::Acquired;
 use crate::msg::addr::Addr;
 use crate::msg::link::Link;
 use crate::plan::{Action, Change, Event, Op, Plan, Set, Step};
