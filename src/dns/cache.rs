@@ -100,6 +100,7 @@ impl Cache {
         self.entries.insert(key, entry);
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

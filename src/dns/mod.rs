@@ -8,8 +8,9 @@
 //! what they share in `shared` (the zone, the cache, and the bounded log of `dhcp serve`);
 //! `holder` names who holds port 53.
 //!
-//! Used by `dhcp serve`: `server::Server::start(Config, Zone, Logger)`, then `Server::update(|zone|
-//! zone.lease(ip, hostname))` as leases come and go, and `Server::stop()`; the default
+//! Used by `dhcp serve`: `server::Sockets::bind(Config)`, then
+//! `server::Server::answer(Sockets, Zone, Logger)`, then `Server::update(|zone|
+//! zone.lease(ip, hostname))` as leases come and go, and dropping it to stop; the default
 //! upstreams come from `resolv::host_resolvers`.
 
 mod answer;

@@ -14,7 +14,7 @@ use super::holder::{self, Proto};
 use super::shared::{STATUS, Shared};
 use super::zone::Zone;
 use super::{tcp, udp};
-use crate::logger::{Level, Logger};
+use crate::logger::{Kind, Level, Logger};
 use crate::report::Hinted;
 
 /// Room for a burst of queries (some 3,000 of 500 bytes) while the UDP thread is busy.
@@ -29,18 +29,28 @@ pub struct Config {
     pub upstreams: Vec<SocketAddr>,
 }
 
-/// A running DNS server. Dropping it (or `stop`) stops it and waits for its threads.
+/// A running DNS server. Dropping it stops it and waits for its threads.
 pub struct Server {
     shared: Arc<Shared>,
     local: SocketAddrV4,
     threads: Vec<JoinHandle<()>>,
 }
 
-impl Server {
-    /// Binds UDP and TCP on `cfg.listen`, then starts answering. The sockets are made on the
-    /// calling thread, in its network namespace, and so are the threads; a port that is taken
-    /// is an error naming the process that holds it. Lines go to `log` (`dns br0: ...`).
-    pub fn start(cfg: Config, zone: Zone, log: Logger) -> Result<Server> {
+/// The server's sockets, bound but not yet answering: made before `dhcp serve --daemon`
+/// forks (so a port that is taken is the command's error), answering after (threads do not
+/// survive a fork).
+pub struct Sockets {
+    udp: UdpSocket,
+    tcp: TcpListener,
+    local: SocketAddrV4,
+    forwarder: super::forward::Forwarder,
+    upstreams: Vec<SocketAddr>,
+}
+
+impl Sockets {
+    /// Binds UDP and TCP on `cfg.listen`, in the calling thread's network namespace; a port
+    /// that is taken is an error naming the process that holds it.
+    pub fn bind(cfg: Config) -> Result<Sockets> {
         let udp = bind(Proto::Udp, cfg.listen, UdpSocket::bind)?;
         let local = match udp.local_addr().context("UDP socket address")? {
             SocketAddr::V4(a) => a,
@@ -51,7 +61,33 @@ impl Server {
         let _ = socket::setsockopt(&udp, socket::sockopt::RcvBufForce, &RECEIVE_BUFFER);
         let forwarder = super::forward::Forwarder::new(cfg.upstreams.clone())
             .context("open the socket for upstream queries")?;
-        let shared = Arc::new(Shared::new(zone, cfg.upstreams, log));
+        Ok(Sockets {
+            udp,
+            tcp,
+            local,
+            forwarder,
+            upstreams: cfg.upstreams,
+        })
+    }
+
+    /// The address and port that will answer.
+    pub fn local_addr(&self) -> SocketAddrV4 {
+        self.local
+    }
+}
+
+impl Server {
+    /// Starts answering on `sockets`, each on a thread of its own. Lines go to `log`
+    /// (`dns br0: ...`).
+    pub fn answer(sockets: Sockets, zone: Zone, log: Logger) -> Result<Server> {
+        let Sockets {
+            udp,
+            tcp,
+            local,
+            forwarder,
+            upstreams,
+        } = sockets;
+        let shared = Arc::new(Shared::new(zone, upstreams, log));
         let mut server = Server {
             shared: shared.clone(),
             local,
@@ -83,8 +119,10 @@ impl Server {
         change(&mut self.shared.zone_mut())
     }
 
-    /// Stops answering and waits until every thread has ended.
-    pub fn stop(self) {}
+    /// Logs a line through the server's log (`dns br0: ...`).
+    pub fn log(&self, level: Level, kind: Kind, text: impl FnOnce() -> String) {
+        self.shared.log(level, kind, text);
+    }
 }
 
 impl Drop for Server {

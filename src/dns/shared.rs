@@ -25,7 +25,6 @@ pub const TICK: Duration = Duration::from_millis(200);
 
 // The kinds of log line, with how many of each a 10 s window shows.
 pub const STATUS: Kind = Kind::new("dns status", 20);
-pub const NAMES: Kind = Kind::new("names", 20);
 pub const IGNORED: Kind = Kind::new("dns ignored", 5);
 pub const BUSY: Kind = Kind::new("dns busy", 5);
 pub const UPSTREAM: Kind = Kind::new("upstream", 5);

@@ -19,7 +19,7 @@ use hickory_proto::rr::{Name, RecordType};
 use nix::sys::socket::{setsockopt, sockopt};
 
 use super::forward::MAX_WAITERS;
-use super::server::{Config, Server};
+use super::server::{Config, Server, Sockets};
 use super::zone::Zone;
 use crate::logger::Logger;
 use crate::nl::netns;
@@ -174,7 +174,10 @@ impl Lab {
             listen: SocketAddrV4::new(SERVER, 53),
             upstreams: vec![SocketAddr::from((UPSTREAM, 53))],
         };
-        netns::within(&self.lan, || Server::start(cfg, zone, log())).unwrap()
+        netns::within(&self.lan, || {
+            Sockets::bind(cfg).and_then(|s| Server::answer(s, zone, log()))
+        })
+        .unwrap()
     }
 
     /// `dig` in namespace `ns`, its output trimmed; printed for the test log.
@@ -248,7 +251,7 @@ fn lease_names_resolve_for_a_container_over_udp_and_tcp() {
     let events = server.update(|z| z.lease(Ipv4Addr::new(10, 0, 5, 12), Some("web")));
     eprintln!("{}", events[0]);
     assert_eq!(lab.ask(&["+short", "web.lan"]), "10.0.5.12");
-    server.stop();
+    drop(server);
 }
 
 #[test]
@@ -387,7 +390,9 @@ fn a_taken_port_53_names_who_holds_it() {
         upstreams: vec![],
     };
     let zone = Zone::new("lan", "10.0.5.0/24".parse().unwrap()).unwrap();
-    let err = match netns::within(&lab.lan, || Server::start(cfg, zone, log())) {
+    let err = match netns::within(&lab.lan, || {
+        Sockets::bind(cfg).and_then(|s| Server::answer(s, zone, log()))
+    }) {
         Err(e) => format!("{e:#}"),
         Ok(_) => panic!("started on a port dnsmasq holds"),
     };
@@ -405,7 +410,7 @@ fn a_stopped_server_frees_its_port() {
     let lab = Lab::new("stop");
     let server = lab.server();
     assert_eq!(lab.ask(&["+short", "c1.lan"]), "10.0.5.10");
-    server.stop();
+    drop(server);
     netns::within(&lab.lan, || {
         UdpSocket::bind((SERVER, 53))?;
         std::net::TcpListener::bind((SERVER, 53))?;
