@@ -5,8 +5,6 @@
 mod cli;
 mod cmd;
 mod dhcp;
-// The DNS server; `dhcp serve` starts it beside the DHCP server once it is wired in.
-#[allow(dead_code)]
 mod dns;
 mod error;
 #[cfg(fuzzing)]

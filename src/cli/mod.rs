@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnetwork::{IpNetwork, Ipv4Network};
 
-pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
+pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac, Owner};
 
 /// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
 const VERSION: &str = concat!(
@@ -488,7 +488,7 @@ pub struct NatArgs {
 pub enum DhcpCmd {
     /// Serve DHCPv4 on a bridge, answering on that bridge only
     #[command(after_long_help = DHCP_SERVE_HELP)]
-    Serve(DhcpServeArgs),
+    Serve(Box<DhcpServeArgs>),
     /// List the leases of the server on a bridge (read from its lease file)
     #[command(after_long_help = LEASES_JSON)]
     Leases {
@@ -498,6 +498,16 @@ pub enum DhcpCmd {
         /// /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
         #[arg(long, value_name = "PATH")]
         lease_file: Option<PathBuf>,
+    },
+    /// End the leases of an address or a MAC on a bridge by hand (its name leaves DNS)
+    Forget {
+        /// The bridge the server runs on
+        bridge: IfName,
+        /// The leased address, or the client's MAC
+        #[arg(value_name = "MAC|IP")]
+        which: String,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit
     Stop {
@@ -532,15 +542,29 @@ pub struct DhcpServeArgs {
     /// The default router given to clients [default: the bridge's address in the range's subnet]
     #[arg(long, value_name = "IP")]
     pub router: Option<std::net::Ipv4Addr>,
-    /// A DNS server given to clients (repeatable)
+    /// A DNS server given to clients instead of BRIDGE's own (repeatable)
     #[arg(long = "dns", value_name = "IP")]
     pub dns: Vec<std::net::Ipv4Addr>,
+    /// Serve no DNS on BRIDGE's address (and hand out no DNS server unless --dns names one)
+    #[arg(long)]
+    pub no_dns: bool,
+    /// The domain of the clients' names in DNS, handed out as their search domain (option 15)
+    #[arg(long, value_name = "DOMAIN", default_value = "lan")]
+    pub domain: String,
+    /// A resolver for names outside the domain (repeatable) [default: the host's, from
+    /// /etc/resolv.conf]
+    #[arg(long = "upstream", value_name = "IP")]
+    pub upstreams: Vec<std::net::IpAddr>,
     /// How long a lease lasts: 90s, 30m, 12h, 1d
     #[arg(long, value_name = "DUR", default_value = "1h", value_parser = values::duration)]
     pub lease_time: Duration,
-    /// Always give IP to the client with hardware address MAC (repeatable)
-    #[arg(long = "host", value_name = "MAC=IP")]
+    /// Always give IP to the client with hardware address MAC, or to the client that sends
+    /// hostname NAME; NAME is its name in DNS (repeatable)
+    #[arg(long = "host", value_name = "MAC=IP[,NAME]|NAME=IP")]
     pub hosts: Vec<HostReservation>,
+    /// More reservations, one MAC=IP[,NAME] or NAME=IP a line; read again on SIGHUP
+    #[arg(long, value_name = "PATH")]
+    pub hosts_file: Option<PathBuf>,
     /// Where leases are kept [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
     #[arg(long, value_name = "PATH")]
     pub lease_file: Option<PathBuf>,
@@ -590,9 +614,43 @@ of its ports, and takes it out when it stops; its own replies leave by the bridg
 pass. This needs the kernel's nft_meta_bridge (meta ibrname); without it the server warns and \
 serves unguarded. A server killed with -9 leaves its rule behind until it is started again.
 
+DNS: unless --no-dns, the same process answers DNS on the bridge's address, port 53, UDP and \
+TCP: A and PTR records for every active lease and every reservation with a name, as NAME.DOMAIN \
+and plain NAME (--domain, default lan), with authority; every other name is forwarded to the \
+--upstream resolvers (default: the host's, from /etc/resolv.conf; a loopback stub there is \
+replaced by the servers systemd-resolved forwards to, from /run/systemd/resolve/resolv.conf) \
+and cached. A lease's name is its client's hostname (option 12), first label, checked as a DNS \
+label; it appears once the lease is on disk and goes when the lease is released, forgotten or \
+runs out. A name two clients claim goes to the newer lease (the log says so). Replies hand out \
+the bridge's address as DNS server (option 6) and DOMAIN as the search domain (option 15), \
+unless --dns names other servers. Port 53 already taken on the bridge's address is an error \
+that names the process holding it.
+
+Reservations: --host MAC=IP[,NAME] (MAC as 02:00:00:00:00:01, 02-00-00-00-00-01 or \
+0200.0000.0001, any case) and --host NAME=IP (for the client that sends hostname NAME, as \
+dnsmasq's dhcp-host=NAME,IP); --hosts-file PATH holds more, one a line (blank lines and # \
+comments skipped), and is read again on SIGHUP: a file with a bad line is refused whole, and \
+the server keeps the reservations it had. No MAC, hostname, address or name may be reserved \
+twice.
+
+Running `dhcp serve` again on a bridge whose server runs hands the new settings to that server \
+over its control socket (beside its record in /run/l2x/servers, mode 0600): the same settings \
+print `dhcp BRIDGE: unchanged`; others are taken over at once, without losing a lease or an \
+exchange in flight, and the line names each change (`range A -> B`, `+host H`). A new lease \
+file is refused while the server runs. A lease outside a new range is not renewed: its client \
+gets a new address when it asks.
+
+No duplicate addresses: before an address is first offered, the server asks the segment with \
+ARP (two who-has requests 200 ms apart); a machine that answers (one with a static address, or \
+a lease from a server that is gone) keeps its address, which is kept out of use for an hour as \
+a DECLINEd one is, and the client is offered another when it asks again. A client's own bound \
+address is offered without a probe, and an address found free is not probed again for 30 s. A \
+client holds one lease: when it (by client identifier or hardware address) takes a new \
+address, its old lease ends, and `dhcp leases` no longer lists it.
+
 A running server keeps a record of its bridge, namespace, pid and files in /run/l2x/servers, \
-so `dhcp leases`, `dhcp stop`, `show` and `doctor` find it whatever --pid-file and --lease-file \
-it was started with.
+so `dhcp leases`, `dhcp stop`, `dhcp forget`, `show` and `doctor` find it whatever --pid-file \
+and --lease-file it was started with.
 
 Exit status 2 for a malformed range or reservation. A range or reservation outside the subnets \
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
@@ -601,7 +659,8 @@ second server on the same bridge (the pid file is locked while a server runs).
 A /32 bridge address is refused (it leaves no address to hand out); in a /31 (RFC 3021) the \
 other address can be served. No range may hold the bridge's own address.
 
-Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM: one line per \
+Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM (SIGHUP reads \
+--hosts-file again): one line per \
 ACK (once its lease is on disk), NAK, RELEASE and DECLINE (none with -q) and a warning when the \
 pool is exhausted; -v adds each OFFER and each packet ignored. Anyone on the segment can make \
 the server log, so the log is bounded: each kind of line shows a few times per 10 s and the \

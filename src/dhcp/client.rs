@@ -295,6 +295,7 @@ mod tests {
             netmask: Ipv4Addr::new(255, 255, 252, 0),
             router: Ipv4Addr::new(10, 0, 5, 1),
             dns: vec![],
+            domain: None,
             mtu: 1400,
         }
     }
