@@ -16,6 +16,9 @@ _l2x() {
             ",$1")
                 cmd="l2x"
                 ;;
+            l2x,apply)
+                cmd="l2x__subcmd__apply"
+                ;;
             l2x,attach)
                 cmd="l2x__subcmd__attach"
                 ;;
@@ -30,6 +33,9 @@ _l2x() {
                 ;;
             l2x,doctor)
                 cmd="l2x__subcmd__doctor"
+                ;;
+            l2x,down)
+                cmd="l2x__subcmd__down"
                 ;;
             l2x,generate)
                 cmd="l2x__subcmd__generate"
@@ -48,6 +54,9 @@ _l2x() {
                 ;;
             l2x,show)
                 cmd="l2x__subcmd__show"
+                ;;
+            l2x,status)
+                cmd="l2x__subcmd__status"
                 ;;
             l2x,tunnel)
                 cmd="l2x__subcmd__tunnel"
@@ -112,6 +121,9 @@ _l2x() {
             l2x__subcmd__dhcp__subcmd__help,stop)
                 cmd="l2x__subcmd__dhcp__subcmd__help__subcmd__stop"
                 ;;
+            l2x__subcmd__help,apply)
+                cmd="l2x__subcmd__help__subcmd__apply"
+                ;;
             l2x__subcmd__help,attach)
                 cmd="l2x__subcmd__help__subcmd__attach"
                 ;;
@@ -126,6 +138,9 @@ _l2x() {
                 ;;
             l2x__subcmd__help,doctor)
                 cmd="l2x__subcmd__help__subcmd__doctor"
+                ;;
+            l2x__subcmd__help,down)
+                cmd="l2x__subcmd__help__subcmd__down"
                 ;;
             l2x__subcmd__help,generate)
                 cmd="l2x__subcmd__help__subcmd__generate"
@@ -144,6 +159,9 @@ _l2x() {
                 ;;
             l2x__subcmd__help,show)
                 cmd="l2x__subcmd__help__subcmd__show"
+                ;;
+            l2x__subcmd__help,status)
+                cmd="l2x__subcmd__help__subcmd__status"
                 ;;
             l2x__subcmd__help,tunnel)
                 cmd="l2x__subcmd__help__subcmd__tunnel"
@@ -338,12 +356,42 @@ _l2x() {
 
     case "${cmd}" in
         l2x)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp show lab doctor key generate help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__apply)
+            opts="-n -j -q -v -h -V --host --key-file --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -881,6 +929,32 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        l2x__subcmd__down)
+            opts="-n -j -q -v -h -V --host --dry-run --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         l2x__subcmd__generate)
             opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -904,8 +978,22 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help)
-            opts="bridge tunnel attach detach nat dhcp show lab doctor key generate help"
+            opts="bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1086,6 +1174,20 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__down)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1310,6 +1412,20 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1682,7 +1798,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__lab__subcmd__up)
-            opts="-n -j -q -v -h -V --tunnel --hosts --prefix --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --tunnel --hosts --file --prefix --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1693,6 +1809,10 @@ _l2x() {
                     return 0
                     ;;
                 --hosts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2024,6 +2144,32 @@ _l2x() {
                 return 0
             fi
             case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__status)
+            opts="-n -j -q -v -h -V --host --netns --json --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --netns)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -36,6 +36,9 @@ complete -c l2x -n "__fish_l2x_needs_command" -f -a "attach" -d 'Make an interfa
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "detach" -d 'Release an interface from its bridge'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "apply" -d 'Make this host\'s part of a segment match a segment file (the same file on every host)'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "down" -d 'Remove everything apply made for a segment on this host (the lease file stays)'
+complete -c l2x -n "__fish_l2x_needs_command" -f -a "status" -d 'Whether frames cross to each other host of a segment and back, with each tunnel\'s kind, MTU and counters'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "show" -d 'Everything l2x manages, in one view'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "lab" -d 'The whole runbook on this machine, in network namespaces l2x-lab-*: try l2x here first'
 complete -c l2x -n "__fish_l2x_needs_command" -f -a "doctor" -d 'Check what this kernel can do and what is misconfigured here, one row per check'
@@ -320,6 +323,30 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -l host -d 'This host\'s entry in the file [default: the one whose underlay or local address is configured here]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -l key-file -d 'This host\'s WireGuard private key, for a segment with encrypt = "wireguard" [default: /etc/l2x/SEGMENT.key]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -l host -d 'This host\'s entry in the file [default: the one whose underlay or local address is configured here]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand down" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand down" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand status" -l host -d 'This host\'s entry in the file [default: the one whose underlay or local address is configured here]' -r
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c l2x -n "__fish_l2x_using_subcommand status" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand show" -s q -l quiet -d 'Print nothing on success'
@@ -340,6 +367,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_
 l2tp\t'L2TPv3 over UDP'
 vxlan\t'VXLAN over UDP'"
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l hosts -d 'How many hosts (each with one container), joined by a full mesh of tunnels' -r
+complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l file -d 'Build the lab from a segment file instead: its hosts, tunnels, router and DHCP, each host made by `l2x apply` (the file needs [router] with dhcp and masquerade)' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l prefix -d 'The start of the lab\'s namespace names (l2x-lab-wan, l2x-lab-host1, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand lab; and __fish_seen_subcommand_from up" -l dry-run -d 'Print what would change (the plan) and change nothing'
@@ -405,18 +433,21 @@ complete -c l2x -n "__fish_l2x_using_subcommand generate" -s q -l quiet -d 'Prin
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "bridge" -d 'Create, delete and list bridges'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "detach" -d 'Release an interface from its bridge'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "show" -d 'Everything l2x manages, in one view'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "lab" -d 'The whole runbook on this machine, in network namespaces l2x-lab-*: try l2x here first'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "doctor" -d 'Check what this kernel can do and what is misconfigured here, one row per check'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "key" -d 'WireGuard keys for encrypted segments: make one, or print a private key\'s public key'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
-complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp show lab doctor key generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "bridge" -d 'Create, delete and list bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "tunnel" -d 'Create, delete and list the tunnels that join hosts\' bridges'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "attach" -d 'Make an interface a port of a bridge and set it up'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "detach" -d 'Release an interface from its bridge'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "nat" -d 'Masquerade a network\'s traffic to the outside world (nftables table ip l2x)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "dhcp" -d 'The built-in DHCPv4 server on a bridge, its leases, and a one-shot client'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "apply" -d 'Make this host\'s part of a segment match a segment file (the same file on every host)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "down" -d 'Remove everything apply made for a segment on this host (the lease file stays)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "status" -d 'Whether frames cross to each other host of a segment and back, with each tunnel\'s kind, MTU and counters'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "show" -d 'Everything l2x manages, in one view'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "lab" -d 'The whole runbook on this machine, in network namespaces l2x-lab-*: try l2x here first'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "doctor" -d 'Check what this kernel can do and what is misconfigured here, one row per check'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "key" -d 'WireGuard keys for encrypted segments: make one, or print a private key\'s public key'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "generate" -d 'Write shell completions and man pages into DIR/completions and DIR/man'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and not __fish_seen_subcommand_from bridge tunnel attach detach nat dhcp apply down status show lab doctor key generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "add" -d 'Create a bridge and set it up (brctl addbr + ifconfig up)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "del" -d 'Delete a bridge; its ports are released, not deleted'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from bridge" -f -a "show" -d 'List bridges with their addresses, MTU, state and ports'

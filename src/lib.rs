@@ -15,6 +15,7 @@ mod nl;
 mod plan;
 mod printable;
 mod report;
+mod segment;
 mod show;
 mod spec;
 mod state;

@@ -32,6 +32,7 @@ fn kernel_support_is_what_iproute2_finds() {
         ("kernel: gretap", "gretap"),
         ("kernel: l2tp (udp)", "l2tp"),
         ("kernel: vxlan", "vxlan"),
+        ("kernel: wireguard", "wireguard"),
     ] {
         assert_eq!(
             check(&doc, row)["status"],
@@ -41,6 +42,12 @@ fn kernel_support_is_what_iproute2_finds() {
     }
     let table = ns.l2x(&["doctor"]).ok();
     assert!(table.stdout.contains("kernel: vxlan"), "{table:?}");
+    // wireguard-go is installed by tests/install-deps: its version, as it gives it.
+    let version = run_ok("wireguard-go", &["--version"]);
+    let first = version.lines().next().unwrap();
+    let go = check(&doc, "wireguard-go");
+    assert_eq!(go["status"], "ok");
+    assert!(go["detail"].as_str().unwrap().starts_with(first), "{go}");
 }
 
 #[test]

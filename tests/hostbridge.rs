@@ -32,6 +32,18 @@ impl Drop for Lan {
 fn lan(tag: &str) -> Lan {
     let lan = Netns::new(&format!("{tag}-lan"));
     let host = Netns::new(&format!("{tag}-host"));
+    // No IPv6 duplicate address detection: an address is tentative for as long as its link
+    // has no carrier (br0 without ports), so the state before and after would differ by that
+    // flag and by the local routes the kernel adds once detection ends.
+    let dad = host.exec(
+        "sysctl",
+        &[
+            "-qw",
+            "net.ipv6.conf.all.accept_dad=0",
+            "net.ipv6.conf.default.accept_dad=0",
+        ],
+    );
+    assert!(dad.status.success(), "{dad:?}");
     lan.ip_line("link add lan0 type bridge");
     lan.ip_line("addr add 192.0.2.1/24 dev lan0");
     lan.ip_line("link set lan0 up");

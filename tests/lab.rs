@@ -82,6 +82,11 @@ fn assert_nothing_left(dhcp_pid: &str) {
 /// Every container has a DHCP address, the MTU the tunnels allow, and reached every peer and
 /// the internet host; checked against iproute2 inside each container.
 fn assert_all_reached(doc: &Value, hosts: usize, mtu: u64) {
+    assert_all_reached_in(doc, hosts, mtu, &prefix());
+}
+
+/// The same, for the lab whose namespaces start with `prefix`.
+fn assert_all_reached_in(doc: &Value, hosts: usize, mtu: u64, prefix: &str) {
     let containers = doc["containers"].as_array().expect("containers");
     assert_eq!(containers.len(), hosts, "{doc:#}");
     assert_eq!(doc["failed"], 0, "{doc:#}");
@@ -101,7 +106,7 @@ fn assert_all_reached(doc: &Value, hosts: usize, mtu: u64) {
                 .all(|p| p["ok"] == true)
         );
         assert_eq!(c["internet"]["ok"], true, "{c:#}");
-        let ns = ns(c["container"].as_str().unwrap());
+        let ns = format!("{prefix}-{}", c["container"].as_str().unwrap());
         let eth0 = &run_json(&["-n", &ns, "-j", "addr", "show", "dev", "eth0"])[0];
         assert_eq!(eth0["mtu"], mtu);
         let ip = address.split('/').next().unwrap();
@@ -250,4 +255,84 @@ fn lab_up_status_down() {
         "lab namespaces left"
     );
     assert!(!Path::new(&run_dir()).exists(), "{} left", run_dir());
+}
+
+/// A file's lab: its own prefix, beside the other test's.
+fn file_lab(global: &[&str], verb: &str, args: &[&str]) -> Run {
+    let prefix = format!("l2xf{}", std::process::id());
+    let mut all: Vec<&str> = global.to_vec();
+    all.extend(["lab", verb]);
+    all.extend(args);
+    all.extend(["--prefix", &prefix]);
+    l2x(&all)
+}
+
+struct FileLabDown;
+
+impl Drop for FileLabDown {
+    fn drop(&mut self) {
+        let _ = file_lab(&[], "down", &[]);
+    }
+}
+
+#[test]
+fn lab_up_from_a_segment_file() {
+    let _guard = FileLabDown;
+    let dir = std::env::temp_dir().join(format!("l2xf{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("superbr0.toml");
+    std::fs::write(
+        &file,
+        "segment = \"superbr0\"\n[router]\nhost = \"a\"\naddress = \"10.0.5.1/24\"\n\
+         dhcp = \"10.0.5.100-10.0.5.199\"\nmasquerade = true\nout = \"eth0\"\n\
+         [hosts.a]\nunderlay = \"198.51.100.1\"\n[hosts.b]\nunderlay = \"198.51.100.2\"\n\
+         [hosts.c]\nunderlay = \"198.51.100.3\"\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let up = file_lab(&[], "up", &["--file", file]).ok();
+    let prefix = format!("l2xf{}", std::process::id());
+    for (i, h) in ["a", "b", "c"].iter().enumerate() {
+        let step = format!("l2x -n {prefix}-host{} apply {file} --host {h}\n", i + 1);
+        assert!(up.stdout.contains(&step), "{up:?}");
+    }
+    let again = file_lab(&["-j"], "up", &["--file", file]).ok();
+    let doc = again.json();
+    assert_eq!(doc["tunnel"], "vxlan");
+    assert_all_reached_in(&doc, 3, 1450, &prefix);
+    let hosts: Vec<&str> = doc["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["a", "b", "c"]);
+    assert!(!again.stdout.is_empty());
+    let status = file_lab(&["-j"], "status", &[]).ok().json();
+    assert_eq!(
+        (
+            status["hosts"].as_u64(),
+            status["dhcp"]["running"].as_bool()
+        ),
+        (Some(3), Some(true))
+    );
+    let down = file_lab(&[], "down", &[]).ok();
+    assert!(
+        down.stdout.starts_with("dhcp superbr0: stopped (pid "),
+        "{down:?}"
+    );
+    let left: Vec<String> = run_ok("ip", &["netns", "list"])
+        .lines()
+        .filter(|l| l.starts_with(&format!("{prefix}-")))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+    for gone in [
+        format!("/run/l2x/lab-{prefix}"),
+        format!("/run/l2x/{prefix}-host1"),
+        format!("/var/lib/l2x/{prefix}-host1"),
+    ] {
+        assert!(!Path::new(&gone).exists(), "{gone} left");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

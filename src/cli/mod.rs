@@ -60,6 +60,21 @@ pub enum Command {
     /// The built-in DHCPv4 server on a bridge, its leases, and a one-shot client
     #[command(subcommand)]
     Dhcp(DhcpCmd),
+    /// Make this host's part of a segment match a segment file (the same file on every host)
+    #[command(after_long_help = APPLY_HELP)]
+    Apply(ApplyArgs),
+    /// Remove everything apply made for a segment on this host (the lease file stays)
+    #[command(after_long_help = DOWN_HELP)]
+    Down {
+        #[command(flatten)]
+        segment: SegmentArgs,
+        #[command(flatten)]
+        change: DryRun,
+    },
+    /// Whether frames cross to each other host of a segment and back, with each tunnel's kind,
+    /// MTU and counters
+    #[command(after_long_help = STATUS_HELP)]
+    Status(SegmentArgs),
     /// Everything l2x manages, in one view
     #[command(after_long_help = SHOW_JSON)]
     Show,
@@ -123,6 +138,29 @@ pub struct LabPrefix {
     pub prefix: String,
 }
 
+/// A segment file and which of its hosts this is.
+#[derive(Debug, Clone, Args)]
+pub struct SegmentArgs {
+    /// The segment file (TOML; see l2x-apply(1))
+    pub file: PathBuf,
+    /// This host's entry in the file [default: the one whose underlay or local address is
+    /// configured here]
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub segment: SegmentArgs,
+    /// This host's WireGuard private key, for a segment with encrypt = "wireguard"
+    /// [default: /etc/l2x/SEGMENT.key]
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub change: DryRun,
+}
+
 #[derive(Debug, Args)]
 pub struct LabUpArgs {
     /// The tunnels between the hosts [default: the first of gretap, l2tp, vxlan this kernel has]
@@ -131,6 +169,10 @@ pub struct LabUpArgs {
     /// How many hosts (each with one container), joined by a full mesh of tunnels
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=8))]
     pub hosts: u8,
+    /// Build the lab from a segment file instead: its hosts, tunnels, router and DHCP, each
+    /// host made by `l2x apply` (the file needs [router] with dhcp and masquerade)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tunnel", "hosts"])]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub prefix: LabPrefix,
     #[command(flatten)]
@@ -863,6 +905,103 @@ JSON (-j): {\"nat\": NAT} where NAT is {\"forwarding\" (bool: net.ipv4.ip_forwar
 \"forwards\": [{\"proto\", \"ports\" (\"8080\" or \"5000-5010\"), \"to\", \"to_port\" (or null), \
 \"in\" (or null), \"addr\" (or null), \"hairpin\" (the segment, or null), \"handle\"}], \
 \"maps\": [{\"public\", \"to\", \"in\" (or null), \"handle\"}]}.";
+
+const APPLY_HELP: &str = "\
+The same file goes on every host; each host makes its own part of the segment: a bridge named \
+after the segment, tunnels to the other hosts (a full mesh of isolated bridge ports, or with \
+mesh = false hub and spoke, every host to the router host), the file's extra ports, and on the \
+router host the bridge's address, the DHCP server and the masquerade.
+
+The file is TOML; every key is checked and unknown keys are refused. Top level: segment \
+(required: the bridge's name on every host), tunnel (gretap, l2tp or vxlan; default vxlan), mtu \
+(the segment's MTU, 576-65535; default: what the tunnels' encapsulation leaves of this host's \
+paths to the others, 1500 where no route says otherwise yet), vni (vxlan only; default derived \
+from the segment's name), mesh (default true; false: hub and spoke around the router host), \
+encrypt (\"wireguard\" is not supported yet: refused, nothing is changed).
+
+[router] (optional): host (a key of [hosts]), address (the bridge's there, with the \
+segment's prefix: 10.0.5.1/24), dhcp (FIRST-LAST inside that subnet: serve DHCP), masquerade \
+(true: masquerade the subnet out of the router host), out (only what leaves by this \
+interface), reservations ({ \"MAC\" = \"IP\" }), lease_file (an absolute path; default dhcp \
+serve's), lease_time (90s, 30m, 12h, 1d; default 1h). dns = true is not supported yet.
+
+[hosts.NAME]: underlay (the address the other hosts reach it at), local (its own address when \
+it differs, behind 1:1 NAT), ports ([\"eth1\"]: more interfaces to put on the bridge there), \
+public_key (for encryption).
+
+Everything both ends of a tunnel agree on comes from the file alone, the same way on every \
+host: the tunnel toward host NAME is called SEGMENT-NAME (a full mesh over VXLAN is one device, \
+SEGMENT-vx, whose remotes are every other host); gretap tunnels share a key derived from the \
+segment's name; each host has a slot (a number its name hashes to, the next free one when \
+another host took it), and an L2TP tunnel's and session's ids and UDP ports (10000-32767) come \
+from the two hosts' slots, so no two tunnels of a host share an id or a port; with hub and \
+spoke over VXLAN each spoke's pair has a VNI of its own. Each host's bridge has a MAC derived \
+from the segment and the host (the same after every boot). A file that is wrong is refused \
+(exit status 2) before anything is sent, naming the key and the line.
+
+Without --host, the host is the one entry whose underlay or local address is on an interface \
+here (inside -n NETNS); none or several is exit status 1, naming them.
+
+Ownership: apply marks what it makes as the segment's: the link group (set in the create \
+request itself, so even a crash right after leaves the link marked) and the alias l2x:SEGMENT \
+(`ip link show` prints it); an L2TP session is the segment's by its ids. apply changes and \
+removes only what is the segment's. An interface of one of its names made by hand, or by \
+another segment, is a conflict: exit status 1, nothing changed, the interface and the way out \
+named. Ports that a container manager (LXC, libvirt, Incus, Docker) or a user attached to the \
+bridge stay attached across re-applies; a port the file names is attached up at the bridge's \
+MTU, and given back as it was (MTU, state) when the file no longer names it, or by down.
+
+Convergence: what is missing is made, what differs is changed (MTU, addresses, remotes, \
+isolation, the masquerade) in place or made anew where the kernel cannot change it, and what \
+apply made for the segment that the file no longer names is removed (the tunnel to a host that \
+left). The DHCP server (`l2x dhcp serve SEGMENT --daemon` with the file's range and \
+reservations) is started, kept when it runs with the file's settings, or restarted with them, \
+keeping its leases; it is stopped when the file no longer has one. A run that fails halfway \
+undoes what it made; one that is killed leaves what the next apply completes. What the kernel \
+cannot tell afterwards (the ports' MTU and state before, the rules and the server apply \
+started) is kept in /run/l2x/segments.
+
+Output: one line per change, then `segment NAME: applied on host H (N changes)`; with nothing \
+to do, `segment NAME: unchanged`, and no request that changes anything is sent. --dry-run \
+prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"name\", \"action\", \
+\"detail\"}], \"dry_run\" (with --dry-run), \"segment\": this host's part with every derived \
+value: {\"segment\", \"host\", \"mtu\", \"bridge\": {\"name\", \"mac\", \"address\"}, \"tunnels\": \
+[{\"name\", \"kind\", \"peers\", \"local\", \"remotes\", \"key\", \"ttl\", \"vni\", \"dport\", \"l2tp\" \
+({\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"sport\", \"dport\"} or \
+null), \"isolated\"}], \"ports\", \"masquerade\" ({\"source\", \"out\"} or null), \"dhcp\" (the \
+`dhcp serve` arguments, or null)}}: what a peer configured by hand must mirror.
+
+At boot: contrib/systemd/l2x@.service applies /etc/l2x/SEGMENT.toml before container managers \
+start (`systemctl enable --now l2x@SEGMENT`) and takes it down when stopped.";
+
+const DOWN_HELP: &str = "\
+Removes what apply made for the segment on this host: its tunnels, its bridge (ports that \
+others attached are released, not deleted), the masquerade, and the DHCP server (its lease \
+file stays, so a later apply hands the same addresses out again). Ports the file names are \
+given back as they were before apply attached them (MTU and state). Nothing that is not the \
+segment's is touched: a bridge of the segment's name made by hand is left alone and said so. \
+Every change is tried even when one fails, and each failure is reported.
+
+Output: one line per change, then `segment NAME: down on host H (N changes)`, or `segment \
+NAME: unchanged` when nothing of it was here. --dry-run prints the plan and changes nothing. \
+JSON (-j): {\"changes\": [{\"object\", \"name\", \"action\", \"detail\"}]}.";
+
+const STATUS_HELP: &str = "\
+For each other host of the segment, whether frames cross to it and back right now: an ICMPv6 \
+echo request goes out of this host's bridge to the peer's bridge at the IPv6 link-local address \
+its derived MAC gives it (fe80::/64 by EUI-64, the kernel's default address generation), \
+across the tunnels, and the peer's kernel answers; requests are sent again every 200 ms until \
+every peer has answered or 2 s have passed. Hosts behind the router host in a hub and spoke \
+segment are reached through it. It needs IPv6 on the bridges (the kernel's default; a bridge \
+with disable_ipv6 set never answers) and root, as ping does.
+
+Each row: the peer, the tunnel the frames leave by, its kind and MTU, whether the probe \
+crossed both ways and its round-trip time, and the tunnel's receive and transmit counters. \
+Exit status 1 when a peer did not answer (the table is printed all the same). JSON (-j): \
+{\"segment\", \"host\", \"peers\": [{\"host\", \"tunnel\", \"kind\", \"mtu\" (or null: no tunnel \
+here), \"reachable\" (bool), \"rtt_ms\" (or null), \"counters\": {\"rx_packets\", \"tx_packets\", \
+\"rx_bytes\", \"tx_bytes\", \"rx_errors\", \"tx_errors\", \"rx_dropped\", \"tx_dropped\"} (or null)}], \
+\"unreachable\" (how many did not answer)}.";
 
 const SHOW_JSON: &str = "\
 JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \

@@ -27,6 +27,7 @@ fn add(ctx: &mut Ctx, args: &BridgeAddArgs) -> Result<()> {
         mtu: args.mtu,
         mac: args.mac.map(|m| m.0),
         stp: args.stp,
+        mark: None,
     };
     let events = engine::change(&mut ctx.s, &ctx.out, args.change.dry_run, |s, presume| {
         let have = if presume {

@@ -11,6 +11,7 @@ use super::Ctx;
 use crate::msg::link::Link;
 use crate::msg::nft::chain::Chain;
 use crate::msg::nft::family_name;
+use crate::nl::uapi;
 use crate::show::doctor::{Check, DoctorView, Status};
 use crate::state::probe::Probe;
 use crate::state::tunnel::Tunnel;
@@ -19,7 +20,12 @@ use crate::state::{Host, kernel, routes};
 pub fn run(ctx: &mut Ctx) -> Result<()> {
     let host = Host::read(&mut ctx.s)?;
     let mut checks = vec![privileges()];
-    checks.extend(kernel());
+    let kernel = kernel();
+    let kernel_wireguard = kernel
+        .iter()
+        .any(|c| c.check == "kernel: wireguard" && c.status == Status::Ok);
+    checks.extend(kernel);
+    checks.push(wireguard_go(kernel_wireguard));
     checks.push(ip_forwarding(host.forwarding));
     checks.extend(firewall(&host));
     for bridge in host.bridges() {
@@ -96,6 +102,32 @@ fn kernel() -> Vec<Check> {
             }
         })
         .collect()
+}
+
+/// wireguard-go runs encrypted segments where the kernel has no WireGuard module.
+fn wireguard_go(kernel_has_it: bool) -> Check {
+    const CHECK: &str = "wireguard-go";
+    match (uapi::version(), kernel_has_it) {
+        (Some(version), true) => Check::ok(
+            CHECK,
+            format!("{version} (not needed: the kernel has WireGuard)"),
+        ),
+        (Some(version), false) => Check::ok(
+            CHECK,
+            format!("{version}: runs encrypted segments, as the kernel has no WireGuard module"),
+        ),
+        (None, true) => Check::ok(
+            CHECK,
+            "not installed (not needed: the kernel has WireGuard)",
+        ),
+        (None, false) => Check::bad(
+            Status::Warn,
+            CHECK,
+            "not installed, and the kernel has no WireGuard module: encrypted segments \
+             (encrypt = \"wireguard\") cannot be applied",
+            "`apt install wireguard-go`, or `modprobe wireguard`",
+        ),
+    }
 }
 
 fn ip_forwarding(on: bool) -> Check {

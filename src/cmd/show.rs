@@ -7,9 +7,10 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::IfName;
 use crate::report::Hinted;
-use crate::show::{Overview, bridges, leases, nat, tunnels};
+use crate::show::{Overview, bridges, leases, nat, tunnels, wireguard};
 use crate::state::tunnel::{self, Tunnel};
 use crate::state::{Host, l2tp, links, nft, sysctl};
+use std::time::SystemTime;
 
 #[derive(Serialize)]
 struct Bridges {
@@ -85,6 +86,11 @@ pub fn everything(ctx: &mut Ctx) -> Result<()> {
     let view = Overview {
         bridges: bridges::collect(&host.links, &host.addrs),
         tunnels: host.tunnels.clone(),
+        wireguard: host
+            .wireguard
+            .iter()
+            .map(|(dev, backend)| wireguard::view(dev, *backend, SystemTime::now()))
+            .collect(),
         nat: nat::collect(&ruleset.owned, host.forwarding),
         dhcp: leases::servers(&host.dhcp)?,
     };

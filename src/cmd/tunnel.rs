@@ -90,6 +90,7 @@ fn add(ctx: &mut Ctx, device: Box<dyn Device>, common: &TunnelCommon) -> Result<
         mtu: common.mtu,
         bridge: common.bridge.as_ref().map(|b| b.to_string()),
         isolated: common.isolated,
+        mark: None,
     };
     let dry_run = common.change.dry_run;
     let mut read = None;

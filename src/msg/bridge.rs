@@ -14,6 +14,8 @@ pub struct BridgeSpec {
     pub mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub stp: bool,
+    /// The link group it is made in (see `link::NewLink`).
+    pub group: Option<u32>,
 }
 
 /// Creates the bridge already up. STP is sent only when wanted: off is the kernel's default,
@@ -30,6 +32,7 @@ pub fn create(spec: &BridgeSpec) -> Request<Route> {
         mtu: spec.mtu,
         mac: spec.mac,
         up: true,
+        group: spec.group,
         master: None,
         data,
     })

@@ -18,6 +18,10 @@ pub const IFLA_MASTER: u16 = 10;
 pub const IFLA_PROTINFO: u16 = 12;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_IFALIAS: u16 = 20;
+pub const IFLA_STATS64: u16 = 23;
+pub const IFLA_GROUP: u16 = 27;
+pub const IFLA_EXT_MASK: u16 = 29;
 pub const IFLA_MAX_MTU: u16 = 51;
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
@@ -26,6 +30,10 @@ pub const IFLA_INFO_SLAVE_DATA: u16 = 5;
 
 // include/uapi/linux/if.h
 pub const IFF_UP: u32 = 0x1;
+// include/uapi/linux/socket.h: the family iproute2's link dumps carry
+const AF_PACKET: u8 = 17;
+// include/uapi/linux/rtnetlink.h
+const RTEXT_FILTER_VF: u32 = 1;
 
 /// RFC 2863 operational states, as IFLA_OPERSTATE reports them.
 const OPER_STATES: [&str; 7] = [
@@ -58,17 +66,20 @@ pub struct NewLink<'a> {
     pub mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub up: bool,
+    /// The link group (IFLA_GROUP): unlike an alias, the kernel takes it in the create request.
+    pub group: Option<u32>,
     /// The ifindex of the bridge to enslave the new link to.
     pub master: Option<u32>,
     pub data: Option<AttrWriter>,
 }
 
-/// Where a new tunnel device goes and in what state: its MTU, up, and the bridge (ifindex)
-/// it becomes a port of, all in its create request.
+/// Where a new tunnel device goes and in what state: its MTU, up, its link group and the
+/// bridge (ifindex) it becomes a port of, all in its create request.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
     pub mtu: Option<u32>,
     pub up: bool,
+    pub group: Option<u32>,
     pub master: Option<u32>,
 }
 
@@ -81,6 +92,7 @@ impl<'a> NewLink<'a> {
             mtu: at.mtu,
             mac: None,
             up: at.up,
+            group: at.group,
             master: at.master,
             data: Some(data),
         }
@@ -88,8 +100,8 @@ impl<'a> NewLink<'a> {
 }
 
 /// RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: never modifies a link that exists already. The
-/// attributes come in the order `ip link add NAME mtu N address MAC master BR type KIND` sends
-/// them.
+/// attributes come in the order `ip link add NAME mtu N address MAC group G master BR type KIND`
+/// sends them.
 pub fn create(link: &NewLink) -> Request<Route> {
     let up = if link.up { IFF_UP } else { 0 };
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, up, up));
@@ -98,6 +110,9 @@ pub fn create(link: &NewLink) -> Request<Route> {
     }
     if let Some(mac) = link.mac {
         w.bytes(IFLA_ADDRESS, &mac);
+    }
+    if let Some(group) = link.group {
+        w.u32(IFLA_GROUP, group);
     }
     if let Some(master) = link.master {
         w.u32(IFLA_MASTER, master);
@@ -127,6 +142,7 @@ pub struct LinkChange {
     pub master: Option<u32>,
     pub mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
+    pub group: Option<u32>,
 }
 
 pub fn change(index: u32, name: &str, c: LinkChange) -> Request<Route> {
@@ -142,7 +158,24 @@ pub fn change(index: u32, name: &str, c: LinkChange) -> Request<Route> {
     if let Some(master) = c.master {
         w.u32(IFLA_MASTER, master);
     }
+    if let Some(group) = c.group {
+        w.u32(IFLA_GROUP, group);
+    }
     Request::new(RTM_NEWLINK, NLM_F_ACK, w.finish(), format!("change {name}"))
+}
+
+/// `ip link set NAME alias TEXT`: the words `ip link show` prints under the link; an empty
+/// text removes them.
+pub fn set_alias(index: u32, name: &str, alias: &str) -> Request<Route> {
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, index, 0, 0));
+    // Without the NUL, as iproute2 sends it.
+    w.bytes(IFLA_IFALIAS, alias.as_bytes());
+    Request::new(
+        RTM_NEWLINK,
+        NLM_F_ACK,
+        w.finish(),
+        format!("set the alias of {name}"),
+    )
 }
 
 /// `ip link set NAME type KIND ...`: the kind's own settings of an existing link.
@@ -195,6 +228,21 @@ pub fn dump() -> Request<Route> {
     Request::new(RTM_GETLINK, NLM_F_DUMP, w.finish(), "list links")
 }
 
+/// The links of one kind (`ip link show type KIND`): the kernel filters the dump by it.
+pub fn dump_kind(kind: &str) -> Request<Route> {
+    let mut w = AttrWriter::with_header(&ifinfomsg(AF_PACKET, 0, 0, 0));
+    w.u32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+    w.nest(IFLA_LINKINFO, |info| {
+        info.bytes(IFLA_INFO_KIND, kind.as_bytes());
+    });
+    Request::new(
+        RTM_GETLINK,
+        NLM_F_DUMP,
+        w.finish(),
+        format!("list {kind} links"),
+    )
+}
+
 /// The ports of one master: the kernel filters the dump by IFLA_MASTER.
 pub fn dump_ports(master: u32) -> Request<Route> {
     let mut w = AttrWriter::with_header(&ifinfomsg(AF_UNSPEC, 0, 0, 0));
@@ -221,6 +269,44 @@ pub struct Link {
     pub info_data: Vec<u8>,
     pub slave_kind: Option<String>,
     pub slave_data: Vec<u8>,
+    /// IFLA_IFALIAS, when set.
+    pub alias: Option<String>,
+    /// IFLA_GROUP: 0, the default group, unless someone put the link in another.
+    pub group: u32,
+    pub stats: Option<Stats>,
+}
+
+/// The first counters of struct rtnl_link_stats64 (IFLA_STATS64).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}
+
+impl Stats {
+    fn parse(payload: &[u8]) -> Option<Stats> {
+        let n = |i: usize| -> Option<u64> {
+            Some(u64::from_ne_bytes(
+                payload.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+            ))
+        };
+        Some(Stats {
+            rx_packets: n(0)?,
+            tx_packets: n(1)?,
+            rx_bytes: n(2)?,
+            tx_bytes: n(3)?,
+            rx_errors: n(4)?,
+            tx_errors: n(5)?,
+            rx_dropped: n(6)?,
+            tx_dropped: n(7)?,
+        })
+    }
 }
 
 impl Link {
@@ -246,6 +332,9 @@ impl Link {
                     link.oper_state = OPER_STATES.get(a.u8()? as usize).unwrap_or(&"unknown")
                 }
                 IFLA_LINKINFO => link.read_linkinfo(a.nested()),
+                IFLA_IFALIAS => link.alias = a.str().filter(|s| !s.is_empty()).map(str::to_string),
+                IFLA_GROUP => link.group = a.u32()?,
+                IFLA_STATS64 => link.stats = Stats::parse(a.payload),
                 _ => {}
             }
         }
@@ -402,6 +491,7 @@ pub mod tests {
             mtu: Some(1450),
             mac: Some([2, 0, 0, 0, 0, 1]),
             up: true,
+            group: Some(7),
             master: None,
             data: None,
         });
@@ -409,6 +499,47 @@ pub mod tests {
         assert_eq!(link.name, "br0");
         assert_eq!(link.mtu, 1450);
         assert_eq!(link.mac, Some([2, 0, 0, 0, 0, 1]));
+        assert_eq!(link.group, 7);
         assert!(link.up && link.is_kind("bridge"));
+    }
+
+    #[test]
+    fn alias_and_group_match_iproute2() {
+        golden::assert_matches(
+            &set_alias(4, "br0", "l2x:seg"),
+            include_str!("../../tests/golden/link-set-alias.hex"),
+        );
+        let group = LinkChange {
+            group: Some(7),
+            ..Default::default()
+        };
+        golden::assert_matches(
+            &change(4, "br0", group),
+            include_str!("../../tests/golden/link-set-group.hex"),
+        );
+    }
+
+    #[test]
+    fn a_kind_dump_matches_iproute2() {
+        golden::assert_matches(
+            &dump_kind("vxlan"),
+            include_str!("../../tests/golden/link-dump-kind.hex"),
+        );
+    }
+
+    #[test]
+    fn alias_group_and_counters_as_the_kernel_reports_them() {
+        let br0 = replied(
+            include_str!("../../tests/golden/reply-link-marked.hex"),
+            "br0",
+        );
+        assert_eq!(br0.alias.as_deref(), Some("l2x:seg"));
+        assert_eq!(br0.group, 7);
+        assert!(br0.stats.is_some(), "IFLA_STATS64");
+        let plain = replied(
+            include_str!("../../tests/golden/reply-link-bridge.hex"),
+            "br0",
+        );
+        assert_eq!((plain.alias, plain.group), (None, 0));
     }
 }

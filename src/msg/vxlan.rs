@@ -93,11 +93,21 @@ mod tests {
         let at = Placement {
             mtu: Some(1450),
             up: true,
+            group: None,
             master: Some(4),
         };
         golden::assert_matches(
             &create(&spec(), at),
             include_str!("../../tests/golden/vxlan-add-placed.hex"),
+        );
+        // In a link group, made in the same request: no moment without it.
+        let grouped = Placement {
+            group: Some(7),
+            ..at
+        };
+        golden::assert_matches(
+            &create(&spec(), grouped),
+            include_str!("../../tests/golden/vxlan-add-grouped.hex"),
         );
     }
 

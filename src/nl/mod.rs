@@ -8,10 +8,12 @@
 //! is an error, never the end of a dump; an error carried in a dump's NLMSG_DONE is an error; a
 //! dump the kernel marks as interrupted (the list changed while it was read) is read again.
 
+pub mod crash;
 mod error;
 pub mod lock;
 pub mod netns;
 mod sockets;
+pub mod uapi;
 
 use std::io;
 use std::marker::PhantomData;
@@ -89,8 +91,9 @@ impl<P: Proto> Netlink<P> {
 
     /// Sends a request and waits for the kernel's acknowledgement.
     pub fn ack(&mut self, req: &Request<P>) -> Result<(), KernelError> {
-        self.exchange(std::slice::from_ref(req), Answer::Ack)
-            .map(drop)
+        self.exchange(std::slice::from_ref(req), Answer::Ack)?;
+        crash::acknowledged();
+        Ok(())
     }
 
     /// Sends a request with NLM_F_ECHO and returns what the kernel echoed back (the object as
@@ -98,6 +101,7 @@ impl<P: Proto> Netlink<P> {
     pub fn ack_echo(&mut self, req: &Request<P>) -> Result<Option<Vec<u8>>, KernelError> {
         let req = req.clone().echoed();
         let mut replies = self.exchange(std::slice::from_ref(&req), Answer::Ack)?;
+        crash::acknowledged();
         Ok(replies.pop())
     }
 
@@ -195,18 +199,24 @@ impl<P: Proto> Netlink<P> {
         Ok(replies)
     }
 
-    /// Numbers the requests and puts them in one datagram, printing each with -v.
+    /// Numbers the requests and puts them in one datagram, printing each with -v: a request
+    /// that changes something (one that asks for an acknowledgement) says `change`.
     fn frame(&mut self, reqs: &[Request<P>]) -> Vec<u8> {
         let mut datagram = Vec::new();
         for req in reqs {
             if self.verbose {
+                let change = if req.flags & NLM_F_ACK != 0 {
+                    ", change"
+                } else {
+                    ""
+                };
                 let echo = if req.flags & NLM_F_ECHO != 0 {
                     ", echo"
                 } else {
                     ""
                 };
                 eprintln!(
-                    "l2x: netlink: {} (type {}, {} bytes{echo})",
+                    "l2x: netlink: {} (type {}, {} bytes{change}{echo})",
                     req.what,
                     req.kind,
                     req.body.len() + NLMSG_HDRLEN
@@ -344,6 +354,7 @@ impl Netlink<Netfilter> {
                 pending -= 1;
             }
         }
+        crash::acknowledged();
         Ok(())
     }
 }

@@ -100,6 +100,11 @@ pub fn said(diffs: &mut Diffs, said: String) {
     push(diffs, said, None);
 }
 
+/// A difference in words, with the steps that fix it.
+pub fn said_with(diffs: &mut Diffs, said: String, fix: Vec<Step>) {
+    push(diffs, said, Some(fix));
+}
+
 /// Fails with `{what} with other settings: ...` when anything differs: what the imperative
 /// commands do with an object that exists with other settings.
 pub fn none_or_fail(diffs: &Diffs, what: &str) -> Result<()> {

@@ -14,9 +14,10 @@ use crate::msg::addr::{self, Addr};
 use crate::msg::link::{self, Link, LinkChange, Placement};
 use crate::msg::nft::{dhcp_guard, nat};
 use crate::msg::{bridge, bridge_port, neigh, route};
+use crate::nl::uapi;
 use crate::nl::{ErrorKind, KernelError, Sockets};
 use crate::report::Hinted;
-use crate::state::{links, nft, sysctl};
+use crate::state::{links, nft, sysctl, wireguard};
 
 /// Why a plan did not run to its end.
 #[derive(Debug)]
@@ -161,6 +162,7 @@ impl Executor<'_> {
                 let at = Placement {
                     mtu: place.mtu,
                     up: place.up,
+                    group: place.group,
                     master,
                 };
                 if !self.echo {
@@ -177,6 +179,10 @@ impl Executor<'_> {
                 let change = self.link_change(set)?;
                 let index = self.index(dev)?;
                 self.s.route.ack(&link::change(index, dev, change))?;
+            }
+            Op::SetAlias { dev, alias } => {
+                let index = self.index(dev)?;
+                self.s.route.ack(&link::set_alias(index, dev, alias))?;
             }
             Op::DelLink { dev } => {
                 let index = self.index(dev)?;
@@ -255,6 +261,8 @@ impl Executor<'_> {
                     .route
                     .ack(&route::replace_default(index, dev, *gateway))?;
             }
+            Op::StartWireguardGo { name } => uapi::start(name)?,
+            Op::Wireguard { device, backend } => wireguard::configure(self.s, device, *backend)?,
         }
         Ok(())
     }
@@ -270,6 +278,7 @@ impl Executor<'_> {
             master,
             mtu: set.mtu,
             mac: set.mac,
+            group: set.group,
         })
     }
 }

@@ -12,7 +12,7 @@ pub mod op;
 use std::collections::HashMap;
 
 pub use event::{Action, Event};
-pub use op::{Master, Op, Place, Set};
+pub use op::{Mark, Master, Op, Place, Set};
 
 /// One step and what undoes it, if anything can.
 #[derive(Debug, Clone)]

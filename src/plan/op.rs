@@ -11,6 +11,7 @@ use crate::msg::link::Placement;
 use crate::msg::nft::dhcp_guard::Guard;
 use crate::msg::nft::nat::NatRule;
 use crate::msg::route::Route as IpRoute;
+use crate::msg::wireguard::{Backend, Device};
 use crate::msg::{Feature, Generic, Request, Route};
 
 /// Builds a link's create request once its bridge's index is known.
@@ -32,6 +33,16 @@ pub struct Set {
     pub mtu: Option<u32>,
     pub master: Option<Master>,
     pub mac: Option<[u8; 6]>,
+    pub group: Option<u32>,
+}
+
+/// Whose a link is: the link group it is made in, which the kernel takes in the create request
+/// itself (so no moment leaves the link unmarked), and the alias people read in `ip link show`
+/// (the kernel takes that only in a request of its own, after the create).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub group: u32,
+    pub alias: String,
 }
 
 #[derive(Clone)]
@@ -45,6 +56,11 @@ pub enum Op {
     SetLink {
         dev: String,
         set: Set,
+    },
+    /// IFLA_IFALIAS; empty removes it.
+    SetAlias {
+        dev: String,
+        alias: String,
     },
     DelLink {
         dev: String,
@@ -111,13 +127,24 @@ pub enum Op {
         dev: String,
         gateway: std::net::Ipv4Addr,
     },
+    /// `wireguard-go NAME`: the interface, where the kernel has no WireGuard module.
+    StartWireguardGo {
+        name: String,
+    },
+    /// A WireGuard set: what `device` gives (keys, port, peers added, changed or removed),
+    /// sent to what runs the interface.
+    Wireguard {
+        device: Device,
+        backend: Backend,
+    },
 }
 
-/// Where a new link goes: its MTU, whether it is up, its bridge by name.
+/// Where a new link goes: its MTU, whether it is up, its link group, its bridge by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Place {
     pub mtu: Option<u32>,
     pub up: bool,
+    pub group: Option<u32>,
     pub master: Option<String>,
 }
 
@@ -127,6 +154,8 @@ impl Op {
         match self {
             Op::NewLink { name, .. } => format!("create {name}"),
             Op::SetLink { dev, .. } => format!("change {dev}"),
+            Op::SetAlias { dev, alias } if alias.is_empty() => format!("remove the alias of {dev}"),
+            Op::SetAlias { dev, alias } => format!("set alias {alias} on {dev}"),
             Op::DelLink { dev } => format!("delete {dev}"),
             Op::AddAddr { dev, addr } => format!("add address {} to {dev}", addr.net),
             Op::DelAddr { dev, addr } => format!("delete address {} from {dev}", addr.net),
@@ -145,6 +174,8 @@ impl Op {
             Op::DefaultRoute { dev, gateway } => {
                 format!("set default route via {gateway} on {dev}")
             }
+            Op::StartWireguardGo { name } => format!("start wireguard-go {name}"),
+            Op::Wireguard { device, .. } => format!("configure wireguard {}", device.name),
         }
     }
 }

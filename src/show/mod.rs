@@ -6,7 +6,9 @@ pub mod doctor;
 pub mod lab;
 pub mod leases;
 pub mod nat;
+pub mod segment;
 pub mod tunnels;
+pub mod wireguard;
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table};
@@ -17,6 +19,7 @@ use serde::Serialize;
 pub struct Overview {
     pub bridges: Vec<bridges::BridgeView>,
     pub tunnels: Vec<crate::state::tunnel::Tunnel>,
+    pub wireguard: Vec<wireguard::WireguardView>,
     pub nat: nat::NatView,
     pub dhcp: Vec<leases::ServerView>,
 }
@@ -24,9 +27,10 @@ pub struct Overview {
 impl Overview {
     pub fn table(&self) -> String {
         format!(
-            "Bridges\n{}\nTunnels\n{}\nNAT\n{}\nDHCP servers\n{}",
+            "Bridges\n{}\nTunnels\n{}\nWireGuard\n{}\nNAT\n{}\nDHCP servers\n{}",
             bridges::table(&self.bridges),
             tunnels::table(&self.tunnels),
+            wireguard::table(&self.wireguard),
             nat::table(&self.nat),
             leases::servers_table(&self.dhcp)
         )

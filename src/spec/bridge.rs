@@ -11,17 +11,20 @@ use crate::msg::addr::Addr;
 use crate::msg::bridge::{self, BridgeSpec};
 use crate::msg::link::{Link, format_mac};
 use crate::plan::diff::{self, Diffs};
-use crate::plan::{Action, Change, Event, Op, Place, Plan, Set, Step};
+use crate::plan::{Action, Change, Event, Mark, Op, Place, Plan, Set, Step};
 use crate::state::Device;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bridge {
     pub name: String,
+    /// Compared only when given, unless converging: then they are all the bridge has.
     pub addrs: Vec<IpNetwork>,
     /// Compared only when given: without it the bridge follows its smallest port.
     pub mtu: Option<u32>,
     pub mac: Option<[u8; 6]>,
     pub stp: bool,
+    /// Whose it is, when someone owns it (a segment).
+    pub mark: Option<Mark>,
 }
 
 const OBJECT: &str = "bridge";
@@ -35,7 +38,7 @@ impl Bridge {
             return Ok(plan);
         };
         plan.knows(&have.link);
-        let diffs = self.differences(have)?;
+        let diffs = self.differences(have, mode)?;
         if diffs.is_empty() {
             plan.push(Change::unchanged(OBJECT, &self.name));
             return Ok(plan);
@@ -55,11 +58,13 @@ impl Bridge {
     }
 
     fn create(&self) -> Change {
+        let group = self.mark.as_ref().map(|m| m.group);
         let spec = BridgeSpec {
             name: self.name.clone(),
             mtu: self.mtu,
             mac: self.mac,
             stp: self.stp,
+            group,
         };
         let mut steps = vec![Step::new(
             Op::NewLink {
@@ -67,6 +72,7 @@ impl Bridge {
                 place: Place {
                     mtu: self.mtu,
                     up: true,
+                    group,
                     master: None,
                 },
                 build: Arc::new(move |_| bridge::create(&spec)),
@@ -75,6 +81,12 @@ impl Bridge {
                 dev: self.name.clone(),
             },
         )];
+        // Deleting the bridge undoes the alias.
+        steps.extend(
+            self.mark
+                .iter()
+                .map(|m| Step::final_(alias(&self.name, &m.alias))),
+        );
         steps.extend(self.addrs.iter().map(|net| self.add_address(net)));
         Change::new(Event::new(OBJECT, &self.name, Action::Create, ""), steps)
     }
@@ -88,8 +100,9 @@ impl Bridge {
     }
 
     /// What differs between an existing link and the bridge asked for, in the user's words.
-    /// Settings not asked for are not compared, except STP (off unless asked for).
-    fn differences(&self, have: &Device) -> Result<Diffs> {
+    /// Settings not asked for are not compared, except STP (off unless asked for) and, when
+    /// converging, the addresses.
+    fn differences(&self, have: &Device, mode: Mode) -> Result<Diffs> {
         let link = &have.link;
         if !link.is_kind("bridge") {
             bail!(
@@ -133,7 +146,10 @@ impl Bridge {
                 },
             )]
         });
-        if !self.addrs.is_empty() {
+        if let Some(mark) = &self.mark {
+            diffs.extend(marked(&self.name, link, mark));
+        }
+        if !self.addrs.is_empty() || mode == Mode::Converge {
             let have: Vec<IpNetwork> = have.addrs.iter().map(|a| a.net).collect();
             diff::members(
                 &mut diffs,
@@ -145,6 +161,35 @@ impl Bridge {
             );
         }
         Ok(diffs)
+    }
+}
+
+/// How a link's mark differs from its owner's: its group and its alias, each fixed in place.
+pub fn marked(dev: &str, link: &Link, mark: &Mark) -> Diffs {
+    let mut diffs = Diffs::new();
+    diff::setting(&mut diffs, "group", link.group, mark.group, || {
+        let to = Set {
+            group: Some(mark.group),
+            ..Set::default()
+        };
+        let back = Set {
+            group: Some(link.group),
+            ..Set::default()
+        };
+        Some(vec![set(dev.to_string(), to, back)])
+    });
+    let have = link.alias.as_deref();
+    diff::optional(&mut diffs, "alias", have, Some(mark.alias.as_str()), || {
+        let back = alias(dev, have.unwrap_or(""));
+        Some(vec![Step::new(alias(dev, &mark.alias), back)])
+    });
+    diffs
+}
+
+fn alias(dev: &str, alias: &str) -> Op {
+    Op::SetAlias {
+        dev: dev.to_string(),
+        alias: alias.to_string(),
     }
 }
 
@@ -248,6 +293,7 @@ mod tests {
             mtu: None,
             mac: None,
             stp: false,
+            mark: None,
         }
     }
 

@@ -30,7 +30,7 @@ impl Carried {
     }
 
     /// `addresses 192.0.2.10/24; routes default via 192.0.2.1`.
-    fn words(&self) -> String {
+    pub fn words(&self) -> String {
         let mut parts = Vec::new();
         if !self.addrs.is_empty() {
             let a: Vec<String> = self.addrs.iter().map(|a| a.net.to_string()).collect();

@@ -10,6 +10,7 @@ pub mod hostbridge;
 pub mod nat;
 pub mod port;
 pub mod tunnel;
+pub mod wireguard;
 
 /// What a planner does with an object that exists with other settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

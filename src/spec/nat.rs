@@ -84,6 +84,72 @@ pub fn plan_del(rule: &NatRule, now: &Ruleset, forwarding: bool) -> Result<Plan>
     Ok(plan)
 }
 
+/// The rules `gone` removed and `wanted` added, in one rewrite: what converging a table to a
+/// file does when the rule it wants changed (a segment's router address). Forwarding is
+/// turned on when a rule is wanted, and left as it is otherwise.
+pub fn plan_swap(
+    gone: &[NatRule],
+    wanted: Option<&NatRule>,
+    now: &Ruleset,
+    forwarding: bool,
+) -> Result<Plan> {
+    let before = rules(&now.owned)?;
+    let dropped: Vec<&NatRule> = gone
+        .iter()
+        .filter(|r| Some(*r) != wanted && before.contains(r))
+        .collect();
+    let mut after: Vec<NatRule> = before
+        .iter()
+        .filter(|r| !dropped.contains(r))
+        .cloned()
+        .collect();
+    let mut events = Vec::new();
+    if let Some(rule) = wanted {
+        let (kind, name) = (rule.kind(), rule.what());
+        if !after.contains(rule) {
+            after.push(rule.clone());
+            events.push(
+                Event::new(OBJECT, name, Action::AddRule, kind)
+                    .said(format!("{kind} added"), format!("add {kind}")),
+            );
+        } else if now.owned.holds_exactly(&after) || !dropped.is_empty() {
+            events.push(Event::unchanged(OBJECT, name));
+        } else {
+            events.push(
+                Event::new(OBJECT, name, Action::Change, "table ip l2x repaired")
+                    .said("unchanged (table ip l2x repaired)", "repair table ip l2x"),
+            );
+        }
+    }
+    for rule in &dropped {
+        let kind = rule.kind();
+        events.push(
+            Event::new(OBJECT, rule.what(), Action::DeleteRule, kind)
+                .said(format!("{kind} deleted"), format!("delete {kind}")),
+        );
+    }
+    let mut plan = Plan::default();
+    let mut steps = rewrite(now, &before, after.clone());
+    for event in events {
+        let mine = if event.action == Action::Unchanged {
+            Vec::new()
+        } else {
+            std::mem::take(&mut steps)
+        };
+        plan.push(Change::new(event, mine));
+    }
+    if after.is_empty() && !before.is_empty() {
+        plan.push(Change::new(
+            Event::new("table", "ip l2x", Action::Delete, "no rules left"),
+            steps,
+        ));
+    }
+    if wanted.is_some() {
+        plan.push(enable_forwarding(forwarding));
+    }
+    Ok(plan)
+}
+
 /// The label that marks a public address as one `nat map` added (and `nat del` may remove):
 /// `IFACE:l2x`. A label must start with its interface's name and fit IFNAMSIZ.
 pub fn public_label(iface: &str) -> Option<String> {
@@ -231,6 +297,30 @@ mod tests {
         };
         assert_eq!(back, &[NatRule::from(old)]);
         assert_eq!(plan.steps()[1], "set net.ipv4.ip_forward to 1");
+    }
+
+    #[test]
+    fn a_swap_rewrites_once() {
+        let m = |net: &str| masquerade(net.parse().unwrap(), None);
+        let (old, new) = (rule("10.0.6.0/24"), rule("10.0.5.0/24"));
+        let now = ruleset(&[m("10.0.6.0/24")]);
+        let plan = plan_swap(std::slice::from_ref(&old), Some(&new), &now, true).unwrap();
+        assert_eq!(plan.steps(), ["rewrite table ip l2x (1 rules)"]);
+        let said: Vec<&str> = plan.changes.iter().map(|c| c.event.done.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "masquerade added",
+                "masquerade deleted",
+                "unchanged (enabled)"
+            ]
+        );
+        let held = ruleset(&[m("10.0.5.0/24")]);
+        let same = plan_swap(&[], Some(&new), &held, true).unwrap();
+        assert!(same.is_noop(), "{same:?}");
+        let gone = plan_swap(std::slice::from_ref(&new), None, &held, true).unwrap();
+        assert_eq!(gone.steps(), ["rewrite table ip l2x (0 rules)"]);
+        assert_eq!(gone.changes.last().unwrap().event.object, "table");
     }
 
     #[test]

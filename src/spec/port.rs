@@ -140,13 +140,13 @@ impl Port {
             up: Some(link.up),
             mtu: fitted.map(|_| link.mtu),
             master: Some(from.map_or(Master::None, |m| Master::Bridge(m.name.clone()))),
-            mac: None,
+            ..Set::default()
         };
         let to = Set {
             up: Some(true),
             mtu: fitted,
             master: Some(Master::Bridge(self.bridge.clone())),
-            mac: None,
+            ..Set::default()
         };
         let dev = self.iface.clone();
         let enslave = Step::new(

@@ -8,9 +8,10 @@ use super::dhcp::{self, Server};
 use super::l2tp;
 use super::nft::{self, Ruleset};
 use super::tunnel::{self, Tunnel};
-use super::{links, sysctl};
+use super::{links, sysctl, wireguard};
 use crate::msg::addr::Addr;
 use crate::msg::link::Link;
+use crate::msg::wireguard::{Backend, Device};
 use crate::nl::Sockets;
 
 #[derive(Debug)]
@@ -22,6 +23,8 @@ pub struct Host {
     pub nft: Result<Ruleset, String>,
     pub forwarding: bool,
     pub dhcp: Vec<Server>,
+    /// The WireGuard interfaces, each with what runs it.
+    pub wireguard: Vec<(Device, Backend)>,
 }
 
 impl Host {
@@ -36,6 +39,12 @@ impl Host {
         };
         let tunnels = tunnel::all(s, &links, l2tp.as_ref())?;
         let nft = nft::read(s).map_err(|e| format!("{e:#}"));
+        let mut wg = Vec::new();
+        for l in &links {
+            if let Some(backend) = wireguard::runs(l)? {
+                wg.push((wireguard::read(s, &l.name, backend)?, backend));
+            }
+        }
         Ok(Host {
             links,
             addrs,
@@ -43,6 +52,7 @@ impl Host {
             nft,
             forwarding: sysctl::forwarding()?,
             dhcp: dhcp::all()?,
+            wireguard: wg,
         })
     }
 

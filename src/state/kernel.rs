@@ -1,5 +1,5 @@
 //! Every probe of what this kernel can do (see `probe`), in the order doctor lists them: the
-//! bridge, each tunnel kind's, nf_tables and masquerade.
+//! bridge, each tunnel kind's, WireGuard, nf_tables and masquerade.
 
 use std::net::Ipv4Addr;
 
@@ -12,6 +12,7 @@ use crate::msg::bridge::{self, BridgeSpec};
 use crate::msg::nft::masquerade::Masquerade;
 use crate::msg::nft::nat;
 use crate::msg::nft::{NFPROTO_IPV4, batch, table};
+use crate::msg::wireguard;
 use crate::msg::{Netfilter, Request};
 use crate::nl::Sockets;
 
@@ -29,6 +30,12 @@ pub fn probes() -> Vec<Probe> {
         },
     }];
     all.extend(super::tunnel::probes());
+    all.push(Probe {
+        name: "wireguard",
+        module: "wireguard",
+        tunnel: None,
+        check: || link_kind(&wireguard::create(PROBE, Default::default())),
+    });
     all.push(Probe {
         name: "nf_tables",
         module: "nf_tables",

@@ -6,6 +6,7 @@
 //! `show`, `doctor` and everything that looks at a host as a whole.
 
 pub mod dhcp;
+pub mod echo;
 pub mod host;
 pub mod kernel;
 pub mod l2tp;
@@ -14,8 +15,10 @@ pub mod moved;
 pub mod nft;
 pub mod probe;
 pub mod routes;
+pub mod segment;
 pub mod sysctl;
 pub mod tunnel;
+pub mod wireguard;
 
 pub use host::Host;
 pub use links::Device;

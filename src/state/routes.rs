@@ -57,14 +57,24 @@ pub fn path_mtu(local: IpAddr, remote: IpAddr) -> Result<Option<u32>> {
 /// IPv6 in one dump, in every table, except those the kernel made for an address (they
 /// follow it).
 pub fn through(nl: &mut Netlink<Route>, index: u32) -> Result<Vec<IpRoute>> {
-    let filter = RouteFilter {
-        table: None,
-        oif: Some(index),
-    };
+    Ok(made_by_someone(nl, Some(index))?
+        .into_iter()
+        .filter(|r| r.uses(index))
+        .collect())
+}
+
+/// Every route of every interface and table, but those the kernel made for an address: for
+/// a command that asks the same of many interfaces.
+pub fn all(nl: &mut Netlink<Route>) -> Result<Vec<IpRoute>> {
+    made_by_someone(nl, None)
+}
+
+fn made_by_someone(nl: &mut Netlink<Route>, oif: Option<u32>) -> Result<Vec<IpRoute>> {
+    let filter = RouteFilter { table: None, oif };
     Ok(nl
         .dump(&route::dump(AF_UNSPEC, filter))?
         .iter()
         .filter_map(|b| IpRoute::parse(b))
-        .filter(|r| r.uses(index) && !r.is_kernel_made())
+        .filter(|r| !r.is_kernel_made())
         .collect())
 }

@@ -3,8 +3,10 @@
 #![allow(dead_code)] // each test file uses its own part of the harness
 
 pub mod dhcp_lab;
+pub mod encrypted;
 pub mod nft;
 pub mod segment;
+pub mod site;
 
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -257,6 +259,7 @@ pub fn kernel_has(kind: &str) -> bool {
         "vxlan" => ok(&[
             "link", "add", "p0", "type", "vxlan", "id", "1", "dstport", "4789",
         ]),
+        "wireguard" => ok(&["link", "add", "p0", "type", "wireguard"]),
         "l2tp" => {
             ok(&[
                 "l2tp",

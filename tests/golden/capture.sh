@@ -49,6 +49,10 @@ CASES=(
   "bridge-set-stp|RTM_NEWLINK|ip link set br0 type bridge stp_state 1"
   "link-set-mac|RTM_NEWLINK|ip link set br0 address 02:00:00:00:00:01"
   "vxlan-add-placed|RTM_NEWLINK|ip link add vx1 mtu 1450 up master br0 type vxlan id 42 local 10.1.0.1 dstport 4789"
+  "vxlan-add-grouped|RTM_NEWLINK|ip link add vx1 mtu 1450 group 7 up master br0 type vxlan id 42 local 10.1.0.1 dstport 4789"
+  "link-set-alias|RTM_NEWLINK|ip link set br0 alias l2x:seg"
+  "link-set-group|RTM_NEWLINK|ip link set br0 group 7"
+  "link-dump-kind|RTM_GETLINK|ip -d link show type vxlan"
 )
 
 # The addresses and routes the reply captures list: br0 (index 4, no ports, so no carrier)
@@ -78,6 +82,7 @@ REPLIES=(
   "reply-link-bridge|RTM_NEWLINK|ip -d link show dev br0|ip link set br0 up"
   "reply-link-port|RTM_NEWLINK|ip -d link show dev v0|ip link set v0 master br0 && bridge link set dev v0 isolated on"
   "reply-link-vxlan|RTM_NEWLINK|ip -d link show dev vx0|"
+  "reply-link-marked|RTM_NEWLINK|ip -s -d link show dev br0|ip link set br0 group 7 alias l2x:seg"
   "reply-link-gretap|RTM_NEWLINK|ip -d link show dev gt1|ip link add gt1 type gretap local 10.1.0.1 remote 10.1.0.2 ttl 255 key 42"
   "reply-link-ip6gretap|RTM_NEWLINK|ip -d link show dev gt6|ip link add gt6 type ip6gretap local fd00::1 remote fd00::2"
   "reply-addr|RTM_NEWADDR|ip addr show dev br0|ip addr add 10.9.0.1/24 dev br0 && ip addr add 2001:db8::1/64 dev br0 nodad"

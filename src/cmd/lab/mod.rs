@@ -3,6 +3,7 @@
 //! pings. Nothing outside those namespaces is changed; the lab's files live in /run/l2x/lab.
 
 mod down;
+mod file;
 mod ping;
 mod plan;
 mod report;

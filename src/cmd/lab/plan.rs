@@ -11,6 +11,7 @@
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,10 +40,31 @@ pub struct Names {
 
 /// What `lab up` was asked for; kept in the lab's directory so a re-run can tell it is the
 /// same lab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub tunnel: TunnelKind,
     pub hosts: u8,
+    /// A lab built from a segment file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileLab>,
+}
+
+/// A lab built from a segment file: the lab's host N is the file's Nth host in name order,
+/// on the underlay at the file's address, made by `l2x apply`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLab {
+    pub path: PathBuf,
+    pub segment: String,
+    pub hosts: Vec<String>,
+    /// The lab's host (1, 2, ...) that is the file's router.
+    pub router: u8,
+    /// The router's lease file when it is the lab's to remove (the file chose none).
+    pub leases: Option<PathBuf>,
+    /// Each host's end of its underlay cable: named as the router's masquerade leaves (the
+    /// file's `out`), so that the file holds in the lab as it is.
+    pub uplink: String,
+    /// The wan's own address, on the router's underlay subnet: the internet host.
+    pub internet: Ipv4Addr,
 }
 
 impl Names {
@@ -122,6 +144,32 @@ impl Plan {
         1..=self.hosts
     }
 
+    /// Host i's name: `hostI`, or in a file's lab the file's.
+    pub fn host_name(&self, i: u8) -> String {
+        match &self.file {
+            Some(f) => f.hosts[usize::from(i) - 1].clone(),
+            None => format!("host{i}"),
+        }
+    }
+
+    /// The hosts' bridge: br0, or the file's segment.
+    pub fn bridge(&self) -> &str {
+        self.file.as_ref().map_or(BRIDGE, |f| f.segment.as_str())
+    }
+
+    /// The pid file of the lab's DHCP server.
+    pub fn dhcp_pid_file(&self, names: &Names) -> PathBuf {
+        match &self.file {
+            Some(f) => super::file::dhcp_pid_file(names, f),
+            None => PathBuf::from(names.dhcp_pid_file()),
+        }
+    }
+
+    /// The address the containers ping as the internet.
+    pub fn internet(&self) -> Ipv4Addr {
+        self.file.as_ref().map_or(INTERNET, |f| f.internet)
+    }
+
     /// Every namespace of the lab, in the order they are made.
     pub fn namespaces(&self, names: &Names) -> Vec<String> {
         let mut all = vec![names.wan()];
@@ -149,6 +197,7 @@ impl Plan {
             mtu: None,
             bridge: Some(BRIDGE.into()),
             isolated: true,
+            mark: None,
         }
         .command_line()
     }
@@ -189,6 +238,7 @@ mod tests {
         let plan = Plan {
             tunnel: TunnelKind::Vxlan,
             hosts: 2,
+            file: None,
         };
         assert_eq!(
             plan.namespaces(&Names::new("l2x-lab")),
@@ -208,6 +258,7 @@ mod tests {
         let plan = Plan {
             tunnel: TunnelKind::L2tp,
             hosts: 3,
+            file: None,
         };
         let a = plan.tunnel_args(1, 3).join(" ");
         let b = plan.tunnel_args(3, 1).join(" ");
@@ -220,6 +271,7 @@ mod tests {
         let vx = Plan {
             tunnel: TunnelKind::Vxlan,
             hosts: 3,
+            file: None,
         };
         assert_eq!(
             vx.tunnel_args(2, 1)[..5].join(" "),

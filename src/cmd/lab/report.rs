@@ -16,6 +16,7 @@ use crate::state::links;
 /// A container as DHCP configured it.
 struct Configured {
     id: u8,
+    host: String,
     address: Option<Ipv4Addr>,
     prefix: u8,
     mtu: u32,
@@ -39,6 +40,7 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
             });
             Ok(Configured {
                 id: i,
+                host: plan.host_name(i),
                 address: v4.map(|n| n.ip()),
                 prefix: v4.map_or(0, |n| n.prefix()),
                 mtu: link.mtu,
@@ -48,7 +50,7 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
     let containers = thread::scope(|s| {
         let handles: Vec<_> = configured
             .iter()
-            .map(|c| s.spawn(|| ping_from(names, c, &configured)))
+            .map(|c| s.spawn(|| ping_from(names, plan.internet(), c, &configured)))
             .collect();
         handles
             .into_iter()
@@ -74,7 +76,12 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
 /// IPv4 header (20) and ICMP header (8): what a ping adds to its payload.
 const ICMP_OVERHEAD: u32 = 28;
 
-fn ping_from(names: &Names, me: &Configured, all: &[Configured]) -> Result<ContainerView> {
+fn ping_from(
+    names: &Names,
+    internet: Ipv4Addr,
+    me: &Configured,
+    all: &[Configured],
+) -> Result<ContainerView> {
     let ns = names.container(me.id);
     let mut peers = Vec::new();
     for peer in all.iter().filter(|p| p.id != me.id) {
@@ -89,14 +96,14 @@ fn ping_from(names: &Names, me: &Configured, all: &[Configured]) -> Result<Conta
         let address = peer.address.map_or("none".into(), |ip| ip.to_string());
         peers.push(view(Some(name), address, echo));
     }
-    let internet = ping::ping(&ns, plan::INTERNET, None)?;
+    let answer = ping::ping(&ns, internet, None)?;
     Ok(ContainerView {
         container: plan::container_port(me.id),
-        host: format!("host{}", me.id),
+        host: me.host.clone(),
         address: me.address.map(|ip| format!("{ip}/{}", me.prefix)),
         mtu: me.mtu,
         peers,
-        internet: view(None, plan::INTERNET.to_string(), internet),
+        internet: view(None, internet.to_string(), answer),
     })
 }
 

@@ -1,8 +1,6 @@
 //! `l2x lab status`: the lab's settings, its DHCP server, and each namespace with its
 //! interfaces as the kernel has them, read through `state` only.
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::plan::Names;
@@ -16,9 +14,12 @@ use crate::state::links;
 
 pub fn run(ctx: &mut Ctx, names: &Names) -> Result<()> {
     let plan = recorded(names)?;
-    let pid_file = names.dhcp_pid_file();
-    let dhcp = if Path::new(&pid_file).exists() {
-        let pid = daemon::holder(Path::new(&pid_file))?;
+    let pid_file = plan.as_ref().map_or_else(
+        || std::path::PathBuf::from(names.dhcp_pid_file()),
+        |p| p.dhcp_pid_file(names),
+    );
+    let dhcp = if pid_file.exists() {
+        let pid = daemon::holder(&pid_file)?;
         Some(DhcpState {
             pid,
             running: pid.is_some(),
@@ -42,8 +43,8 @@ pub fn run(ctx: &mut Ctx, names: &Names) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let view = LabStatus {
-        tunnel: plan.map(|p| p.tunnel.name().to_string()),
-        hosts: plan.map(|p| p.hosts),
+        tunnel: plan.as_ref().map(|p| p.tunnel.name().to_string()),
+        hosts: plan.as_ref().map(|p| p.hosts),
         dhcp,
         namespaces,
     };

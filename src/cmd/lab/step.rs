@@ -4,12 +4,8 @@
 //! command line is printed, and under it what the command printed, as a runbook. The few steps
 //! l2x has no command for are reported in the same style.
 
-use std::thread;
+use anyhow::Result;
 
-use anyhow::{Context, Result, anyhow};
-use clap::Parser;
-
-use crate::cli::Cli;
 use crate::report::Out;
 
 /// Where the steps are reported; silent with -q, and with -j (stdout is the JSON document).
@@ -42,18 +38,12 @@ impl Steps {
             argv.push("-v".into());
         }
         argv.extend(args.iter().cloned());
-        let cli = Cli::try_parse_from(&argv).map_err(|e| anyhow!("`{line}`: {e}"))?;
         let out = Out {
             quiet: self.silent,
             json: false,
             indent: true,
         };
-        thread::scope(|s| {
-            s.spawn(move || super::super::run_with(cli, out))
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("the step's thread panicked")))
-        })
-        .with_context(|| format!("`{line}`"))
+        super::super::run_line(&argv, out)
     }
 
     /// A step the lab did itself: `netns l2x-lab-wan: created`.

@@ -9,7 +9,7 @@ use ipnetwork::IpNetwork;
 use super::plan::{self, Names, Plan, words};
 use super::step::Steps;
 use super::wiring::{self, End};
-use super::{Ctx, claim, report};
+use super::{Ctx, claim, file, report};
 use crate::cli::{self, LabUpArgs};
 use crate::dhcp::daemon;
 use crate::report::Hinted;
@@ -20,16 +20,44 @@ use crate::state::kernel;
 pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
     let names = Names::new(&args.prefix.prefix);
     let steps = Steps::new(ctx.out, args.change.dry_run, ctx.verbose);
-    let (tunnel, why) = choose_tunnel(args.tunnel.map(kind))?;
-    let plan = Plan {
-        tunnel,
-        hosts: args.hosts,
+    let segment = match &args.file {
+        Some(path) => Some(file::plan(&names, path)?),
+        None => None,
+    };
+    let asked = match &segment {
+        Some((_, seg)) => Some(seg.tunnel),
+        None => args.tunnel.map(kind),
+    };
+    let (tunnel, why) = choose_tunnel(asked)?;
+    let plan = match &segment {
+        Some((plan, _)) => plan.clone(),
+        None => Plan {
+            tunnel,
+            hosts: args.hosts,
+            file: None,
+        },
     };
     if !steps.dry_run {
         claim(&names, &plan)?;
     }
-    steps.say(&format!("tunnel: {} ({why})", tunnel.name()));
-    build(&steps, &names, &plan)?;
+    match &segment {
+        Some((plan, seg)) => {
+            let path = plan
+                .file
+                .as_ref()
+                .map_or(String::new(), |f| f.path.display().to_string());
+            steps.say(&format!(
+                "segment {} from {path}: {} tunnels",
+                seg.name,
+                tunnel.name()
+            ));
+            file::build(&steps, &names, plan, seg)?;
+        }
+        None => {
+            steps.say(&format!("tunnel: {} ({why})", tunnel.name()));
+            build(&steps, &names, &plan)?;
+        }
+    }
     if steps.dry_run {
         steps.say("dry run: nothing was changed");
         return Ok(());
@@ -99,17 +127,10 @@ fn build(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
     for ns in plan.namespaces(names) {
         wiring::namespace(steps, &ns)?;
     }
-    let internet = IpNetwork::new(IpAddr::V4(plan::INTERNET), plan::UNDERLAY_PREFIX)?;
-    let wan_bridge = [
-        "bridge",
-        "add",
-        plan::WAN_BRIDGE,
-        "--addr",
-        &internet.to_string(),
-    ];
-    steps.l2x(&names.wan(), &words(&wan_bridge))?;
+    wan(steps, names, plan)?;
     for i in plan.host_ids() {
-        underlay(steps, names, i)?;
+        let addr = IpNetwork::new(IpAddr::V4(plan::underlay(i)), plan::UNDERLAY_PREFIX)?;
+        underlay(steps, names, i, plan::UPLINK, &[addr])?;
     }
     for i in plan.host_ids() {
         steps.l2x(&names.host(i), &plan.bridge_args(i))?;
@@ -120,7 +141,7 @@ fn build(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
         }
     }
     for i in plan.host_ids() {
-        container(steps, names, i)?;
+        container(steps, names, i, plan::BRIDGE)?;
     }
     let running = daemon::holder(Path::new(&names.dhcp_pid_file()))?;
     match running.filter(|_| !steps.dry_run) {
@@ -131,15 +152,30 @@ fn build(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
         None => steps.l2x(&names.host(1), &plan.dhcp_serve_args(names))?,
     }
     steps.l2x(&names.host(1), &plan.nat_args())?;
-    for i in plan.host_ids() {
-        let request = ["dhcp", "request", plan::CONTAINER_IFACE, "--timeout", "20s"];
-        steps.l2x(&names.container(i), &words(&request))?;
-    }
-    Ok(())
+    leases(steps, names, plan)
 }
 
-/// Host i's cable to the wan bridge, and its underlay address.
-fn underlay(steps: &Steps, names: &Names, i: u8) -> Result<()> {
+/// The underlay: bridge wan0 in the wan namespace, whose own address is the internet host.
+pub(super) fn wan(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
+    let internet = IpNetwork::new(IpAddr::V4(plan.internet()), plan::UNDERLAY_PREFIX)?;
+    let wan_bridge = [
+        "bridge",
+        "add",
+        plan::WAN_BRIDGE,
+        "--addr",
+        &internet.to_string(),
+    ];
+    steps.l2x(&names.wan(), &words(&wan_bridge))
+}
+
+/// Host i's cable to the wan bridge, ending in `uplink` on the host, with its addresses.
+pub(super) fn underlay(
+    steps: &Steps,
+    names: &Names,
+    i: u8,
+    uplink: &str,
+    addrs: &[IpNetwork],
+) -> Result<()> {
     let (host, port) = (names.host(i), plan::wan_port(i));
     let wan = names.wan();
     let wan_end = End {
@@ -148,18 +184,29 @@ fn underlay(steps: &Steps, names: &Names, i: u8) -> Result<()> {
     };
     let host_end = End {
         netns: &host,
-        name: plan::UPLINK,
+        name: uplink,
     };
     wiring::cable(steps, &wan_end, &host_end)?;
     steps.l2x(&wan, &words(&["attach", &port, plan::WAN_BRIDGE]))?;
-    let net = IpNetwork::new(IpAddr::V4(plan::underlay(i)), plan::UNDERLAY_PREFIX)?;
-    wiring::address(steps, &host, plan::UPLINK, net)
+    for net in addrs {
+        wiring::address(steps, &host, uplink, *net)?;
+    }
+    Ok(())
+}
+
+/// Every container asks for its address, MTU and default route.
+pub(super) fn leases(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
+    for i in plan.host_ids() {
+        let request = ["dhcp", "request", plan::CONTAINER_IFACE, "--timeout", "20s"];
+        steps.l2x(&names.container(i), &words(&request))?;
+    }
+    Ok(())
 }
 
 /// Container i's cable to its host's bridge. `attach` gives the bridge port the bridge's MTU,
 /// which the tunnels lowered; the container's end keeps the kernel's 1500 until DHCP hands it
 /// the bridge's.
-fn container(steps: &Steps, names: &Names, i: u8) -> Result<()> {
+pub(super) fn container(steps: &Steps, names: &Names, i: u8, bridge: &str) -> Result<()> {
     let (host, ct, port) = (names.host(i), names.container(i), plan::container_port(i));
     let host_end = End {
         netns: &host,
@@ -170,5 +217,5 @@ fn container(steps: &Steps, names: &Names, i: u8) -> Result<()> {
         name: plan::CONTAINER_IFACE,
     };
     wiring::cable(steps, &host_end, &ct_end)?;
-    steps.l2x(&host, &words(&["attach", &port, plan::BRIDGE]))
+    steps.l2x(&host, &words(&["attach", &port, bridge]))
 }

@@ -91,6 +91,13 @@ impl fmt::Display for PublicKey {
     }
 }
 
+/// In base64 too, in `-j` output.
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "PublicKey({self})")

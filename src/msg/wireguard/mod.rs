@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ipnetwork::IpNetwork;
 
-use super::link::{self, NewLink};
+use super::link::{self, NewLink, Placement};
 use super::{Feature, Request, Route};
 
 pub mod key;
@@ -29,6 +29,24 @@ pub const WIREGUARD: Feature = Feature {
     name: "wireguard",
     module: "wireguard",
 };
+
+/// What runs a WireGuard interface, and so which encoding configures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The kernel module, over generic netlink.
+    Kernel,
+    /// wireguard-go, over its socket.
+    WireguardGo,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Kernel => "the kernel module",
+            Backend::WireguardGo => "wireguard-go",
+        })
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Device {
@@ -93,10 +111,14 @@ impl Peer {
 
 /// `ip link add NAME type wireguard`; down, without keys: `netlink::set_device` (or, with
 /// wireguard-go, its own start) configures it.
-pub fn create(name: &str) -> Request<Route> {
+pub fn create(name: &str, at: Placement) -> Request<Route> {
     link::create(&NewLink {
         name,
         kind: WG_GENL_NAME,
+        mtu: at.mtu,
+        up: at.up,
+        group: at.group,
+        master: at.master,
         ..NewLink::default()
     })
     .needing(WIREGUARD)
@@ -110,7 +132,7 @@ mod tests {
     #[test]
     fn create_matches_iproute2() {
         golden::assert_matches(
-            &create("wg1"),
+            &create("wg1", Placement::default()),
             include_str!("../../../tests/golden/wireguard-add.hex"),
         );
     }

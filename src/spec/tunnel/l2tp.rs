@@ -102,11 +102,13 @@ impl Device for L2tp {
         });
         let undo = session_delete(id, self.session.session_id);
         steps.push(Step::new(create, undo));
+        // The session's interface, made by l2tp_eth, takes its link group only now.
         let set = Set {
             up: Some(place.up),
             mtu: place.mtu,
             master: place.master.clone().map(Master::Bridge),
             mac: None,
+            group: place.group,
         };
         // Deleting the session removes its interface: nothing to undo here.
         steps.push(Step::final_(Op::SetLink {

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use anyhow::{Result, anyhow, bail};
 
-pub use gretap::Gretap;
+pub use gretap::{DEFAULT_TTL, Gretap};
 pub use l2tp::L2tp;
 pub use vxlan::Vxlan;
 
@@ -21,7 +21,7 @@ use super::port::{self, Port};
 use crate::msg::link::Link;
 use crate::nl::Sockets;
 use crate::plan::diff::{self, Diffs};
-use crate::plan::{Action, Change, Event, Op, Place, Plan, Set, Step};
+use crate::plan::{Action, Change, Event, Mark, Op, Place, Plan, Set, Step};
 use crate::report::{Hinted, usage};
 use crate::state::l2tp::L2tp as L2tpState;
 use crate::state::tunnel::Tunnel as Have;
@@ -52,7 +52,7 @@ impl TunnelKind {
     }
 
     /// The kind of a tunnel that exists, from the kind `state` read.
-    fn of(have: &Have) -> Option<TunnelKind> {
+    pub fn of(have: &Have) -> Option<TunnelKind> {
         Self::ALL.into_iter().find(|k| k.def().shows(&have.kind))
     }
 
@@ -97,6 +97,8 @@ pub struct Tunnel {
     pub mtu: Option<u32>,
     pub bridge: Option<String>,
     pub isolated: bool,
+    /// Whose it is, when someone owns it (a segment).
+    pub mark: Option<Mark>,
 }
 
 /// What a tunnel's plan is made from.
@@ -229,9 +231,17 @@ impl Tunnel {
         let place = Place {
             mtu,
             up: true,
+            group: self.mark.as_ref().map(|m| m.group),
             master: self.bridge.clone(),
         };
-        let steps = self.device.create(&place, have.l2tp.as_ref())?;
+        let mut steps = self.device.create(&place, have.l2tp.as_ref())?;
+        // Removing the device undoes its alias.
+        steps.extend(self.mark.iter().map(|m| {
+            Step::final_(Op::SetAlias {
+                dev: name.to_string(),
+                alias: m.alias.clone(),
+            })
+        }));
         let event = match mtu {
             Some(mtu) => Event::new(OBJECT, name, Action::Create, format!("{kind}, mtu {mtu}")),
             None => Event::new(OBJECT, name, Action::Create, kind).with_mtu_of(name),
@@ -278,6 +288,9 @@ impl Tunnel {
         diff::up(&mut diffs, have.up, || {
             link_set(super::bridge::up_set(true), super::bridge::up_set(false))
         });
+        if let Some(mark) = &self.mark {
+            diffs.extend(super::bridge::marked(&dev, &have.link, mark));
+        }
         if let Some(mtu) = self.mtu {
             diff::setting(&mut diffs, "mtu", have.mtu, mtu, || {
                 Some(link_set(
@@ -307,6 +320,14 @@ impl Tunnel {
     }
 }
 
+/// The steps that remove a tunnel that exists: the device; for L2TP the session, and its
+/// tunnel when no other session uses it.
+pub fn removal(have: &Have, l2tp: Option<&L2tpState>) -> Result<Vec<Step>> {
+    let kind =
+        TunnelKind::of(have).ok_or_else(|| anyhow!("{} is no tunnel l2x knows", have.name))?;
+    Ok(kind.def().remove(have, l2tp))
+}
+
 /// `tunnel del`: the device; for L2TP the session, and its tunnel when no other session is
 /// left. A tunnel that is not there is already as asked; every step runs even when one fails.
 pub fn delete(name: &str, s: &mut Sockets) -> Result<Plan> {
@@ -322,13 +343,12 @@ pub fn delete(name: &str, s: &mut Sockets) -> Result<Plan> {
         return Ok(plan);
     };
     plan.knows(&have.link);
-    let kind = TunnelKind::of(&have).ok_or_else(|| anyhow!("{name} is no tunnel l2x knows"))?;
     let l2tp = if have.l2tp.is_some() {
         state::l2tp::read(s)?
     } else {
         None
     };
-    let steps = kind.def().remove(&have, l2tp.as_ref());
+    let steps = removal(&have, l2tp.as_ref())?;
     plan.push(Change::new(
         Event::new(OBJECT, name, Action::Delete, ""),
         steps,
@@ -369,11 +389,16 @@ pub fn mtu_notes(s: &mut Sockets, tunnel: &str, mtu: u32, bridge: &Link) -> Resu
     Ok(notes)
 }
 
+/// An address a tunnel can start or end at: unicast, not loopback.
+pub fn is_host_address(ip: IpAddr) -> bool {
+    let broadcast = matches!(ip, IpAddr::V4(v4) if v4.is_broadcast());
+    !(ip.is_unspecified() || ip.is_multicast() || ip.is_loopback() || broadcast)
+}
+
 /// Both ends of a point-to-point tunnel: unicast, distinct, one family.
 pub fn check_endpoints(local: IpAddr, remote: IpAddr) -> Result<()> {
     for (flag, ip) in [("--local", local), ("--remote", remote)] {
-        let broadcast = matches!(ip, IpAddr::V4(v4) if v4.is_broadcast());
-        if ip.is_unspecified() || ip.is_multicast() || ip.is_loopback() || broadcast {
+        if !is_host_address(ip) {
             return Err(usage(format!("{flag} {ip} is not a unicast host address")));
         }
     }
@@ -436,6 +461,7 @@ mod tests {
             mtu: None,
             bridge: Some("br0".into()),
             isolated: true,
+            mark: None,
         }
     }
 
@@ -515,6 +541,7 @@ mod tests {
             &Place {
                 mtu: Some(1450),
                 up: true,
+                group: None,
                 master: Some("br0".into())
             }
         );
@@ -583,6 +610,7 @@ mod tests {
             mtu: None,
             bridge: None,
             isolated: false,
+            mark: None,
         };
         let err = gre
             .plan(&state(Some(existing(&["192.0.2.2"]))), Mode::Converge)
