@@ -923,7 +923,9 @@ encrypt (\"wireguard\" is not supported yet: refused, nothing is changed).
 segment's prefix: 10.0.5.1/24), dhcp (FIRST-LAST inside that subnet: serve DHCP), masquerade \
 (true: masquerade the subnet out of the router host), out (only what leaves by this \
 interface), reservations ({ \"MAC\" = \"IP\" }), lease_file (an absolute path; default dhcp \
-serve's), lease_time (90s, 30m, 12h, 1d; default 1h). dns = true is not supported yet.
+serve's), lease_time (90s, 30m, 12h, 1d; default 1h), dns (true: the DHCP server answers DNS \
+on the bridge's address for the clients' names, as `dhcp serve` does without --no-dns; needs \
+dhcp).
 
 [hosts.NAME]: underlay (the address the other hosts reach it at), local (its own address when \
 it differs, behind 1:1 NAT), ports ([\"eth1\"]: more interfaces to put on the bridge there), \

@@ -23,8 +23,6 @@ use crate::spec::tunnel::{TunnelKind, is_host_address};
 pub enum Refusal {
     /// The file is wrong: exit status 2.
     Wrong(Fault),
-    /// The file asks for what this l2x cannot do yet: exit status 1.
-    NotYet { fault: Fault, hint: String },
 }
 
 /// The MTUs a segment may have: IPv4's minimum datagram to what a bridge takes.
@@ -384,23 +382,20 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
     }
     let address = router_address(c, &f.address)?;
     let (out, masquerade) = masquerade(c, f)?;
-    if let Some(dns) = &f.dns
-        && *dns.get_ref()
-    {
-        return Err(Refusal::NotYet {
-            fault: c.fault(
-                "router.dns",
-                dns.span(),
-                "DNS for the segment is not supported yet by this l2x; nothing was changed".into(),
-            ),
-            hint: "remove `dns` (the DHCP server then hands out no DNS server)".into(),
-        });
-    }
     let dhcp = dhcp(c, f, address)?;
+    let dns = f.dns.as_ref().is_some_and(|d| *d.get_ref());
+    if let Some(d) = f.dns.as_ref().filter(|_| dns && dhcp.range.is_none()) {
+        return Err(Refusal::Wrong(c.fault(
+            "router.dns",
+            d.span(),
+            "DNS runs with the segment's DHCP server: give router.dhcp".into(),
+        )));
+    }
     Ok(Router {
         host: host.clone(),
         address,
         dhcp: dhcp.range,
+        dns,
         masquerade,
         out,
         reservations: dhcp.reservations,
