@@ -790,13 +790,17 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__request)
-            opts="-n -j -q -v -h -V --timeout --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --timeout --resolv-conf --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolv-conf)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -310,6 +310,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l timeout -d 'Give up after this long without a lease (90s, 30m, ...)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l resolv-conf -d 'Write the lease\'s DNS servers and search domain (options 6 and 15) to this file, the container\'s /etc/resolv.conf' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'

@@ -343,3 +343,32 @@ while time.time() < end:
         time.sleep(0.01)
 print(sent, got, answers)
 "#;
+
+/// `dhcp request --resolv-conf`: the container's resolv.conf becomes the lease's options 6
+/// and 15, and its libc resolves the segment's names with it.
+#[test]
+fn dhcp_request_writes_the_leases_resolv_conf() {
+    let mut lab = Lab::new("dnsreq");
+    let c = lab.container();
+    lab.serve(&["--domain", "example.lan", "--host", "printer=10.0.5.21"])
+        .ok();
+    let resolv = lab.path("resolv.conf");
+    fs::write(&resolv, "nameserver 192.0.2.99\n").unwrap();
+    let Container { ns, iface } = &lab.containers[c];
+    let run = ns
+        .l2x(&["dhcp", "request", iface, "--resolv-conf", &resolv])
+        .ok();
+    assert!(
+        run.stdout
+            .contains(&format!(", dns 10.0.5.1 search example.lan in {resolv}\n")),
+        "{run:?}"
+    );
+    assert_eq!(
+        fs::read_to_string(&resolv).unwrap(),
+        format!(
+            "# from the DHCP lease of {iface} (l2x dhcp request)\nsearch example.lan\n\
+             nameserver 10.0.5.1\n"
+        )
+    );
+    assert_eq!(getent(ns, &resolv, "printer").as_deref(), Some("10.0.5.21"));
+}

@@ -569,6 +569,10 @@ pub enum DhcpCmd {
         /// Give up after this long without a lease (90s, 30m, ...)
         #[arg(long, value_name = "DUR", default_value = "10s", value_parser = values::duration)]
         timeout: Duration,
+        /// Write the lease's DNS servers and search domain (options 6 and 15) to this file,
+        /// the container's /etc/resolv.conf
+        #[arg(long, value_name = "PATH")]
+        resolv_conf: Option<PathBuf>,
         #[command(flatten)]
         change: DryRun,
     },
@@ -773,7 +777,13 @@ Anyone on the segment can answer, so a reply is checked before it is used and re
 subnet mask is 0.0.0.0 or not contiguous, its address is 0.0.0.0, loopback, multicast, \
 broadcast, class E or its subnet's network or broadcast address, its router lies outside the \
 subnet, or its MTU is below 68 or above what IFACE takes; the client then waits for another \
-reply, and the error after --timeout says why it refused the last one.";
+reply, and the error after --timeout says why it refused the last one.
+
+--resolv-conf PATH writes the lease's DNS servers (option 6, at most three) and search domain \
+(option 15) to PATH, replacing it whole (a temporary file renamed over it), once the rest is \
+configured; a search domain that is not a domain name (one with a line break, say) is left \
+out, and a lease without DNS servers leaves PATH as it was. With `-n NETNS`, PATH is read in \
+l2x's own mount namespace: give the container's file as the host sees it.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \

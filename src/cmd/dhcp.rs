@@ -62,8 +62,9 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
         DhcpCmd::Request {
             iface,
             timeout,
+            resolv_conf,
             change,
-        } => request(ctx, iface, *timeout, change.dry_run)
+        } => request(ctx, iface, *timeout, resolv_conf.as_deref(), change.dry_run)
             .with_context(|| format!("dhcp request {iface}")),
     }
 }
@@ -499,6 +500,7 @@ fn request(
     ctx: &mut Ctx,
     iface: &IfName,
     timeout: std::time::Duration,
+    resolv_conf: Option<&Path>,
     dry_run: bool,
 ) -> Result<()> {
     if dry_run {
@@ -511,16 +513,48 @@ fn request(
         return Ok(());
     }
     let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
+    let resolver = match resolv_conf {
+        Some(path) => write_resolv_conf(path, &got, iface.as_str())?,
+        None => String::new(),
+    };
     let net = got.network();
     let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
     let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
     let what = format!(
-        "{net}{router}{mtu} from {} for {}s",
+        "{net}{router}{mtu} from {} for {}s{resolver}",
         got.server, got.lease_secs
     );
     let got = Event::new("dhcp", iface.as_str(), Action::Start, "").said(what, "");
     ctx.report(&[got], false);
     Ok(())
+}
+
+/// Replaces `path` whole with the lease's resolv.conf: `, dns 10.0.5.1 search lan in PATH`
+/// for the report, or what was left alone.
+fn write_resolv_conf(path: &Path, got: &Acquired, iface: &str) -> Result<String> {
+    let Some(text) = client::resolv_conf(got, iface) else {
+        return Ok(format!(
+            ", no DNS servers ({} left as it was)",
+            path.display()
+        ));
+    };
+    let tmp = path.with_extension("l2x-new");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("write {}", path.display()))?;
+    let servers: Vec<String> = got.dns.iter().take(3).map(|ip| ip.to_string()).collect();
+    let search = got
+        .domain
+        .as_ref()
+        .map_or(String::new(), |d| format!(" search {d}"));
+    Ok(format!(
+        ", dns {}{search} in {}",
+        servers.join(","),
+        path.display()
+    ))
 }
 
 #[cfg(test)]

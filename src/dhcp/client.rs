@@ -20,6 +20,7 @@ use ipnetwork::Ipv4Network;
 use super::addressing::{CLIENT_PORT, SERVER_PORT, is_host};
 use super::pool::Mac;
 use super::udp_socket;
+use crate::dns::label::Label;
 use crate::printable;
 
 /// RFC 2131 4.1 asks for about 4 s between the first retransmissions; a one-shot client on a
@@ -42,6 +43,10 @@ pub struct Acquired {
     pub mtu: Option<u16>,
     pub server: Ipv4Addr,
     pub lease_secs: u32,
+    /// The DNS servers (option 6) a host can send queries to.
+    pub dns: Vec<Ipv4Addr>,
+    /// The search domain (option 15), when it is a domain name.
+    pub domain: Option<String>,
 }
 
 impl Acquired {
@@ -197,6 +202,8 @@ fn base(xid: u32, mac: Mac, kind: MessageType) -> Message {
         OptionCode::Router,
         OptionCode::InterfaceMtu,
         OptionCode::AddressLeaseTime,
+        OptionCode::DomainNameServer,
+        OptionCode::DomainName,
     ]));
     m
 }
@@ -276,7 +283,56 @@ fn acquired(m: &Message, limits: &Limits) -> Result<Acquired, String> {
             Some(DhcpOption::AddressLeaseTime(t)) => *t,
             _ => 0,
         },
+        dns: match o.get(OptionCode::DomainNameServer) {
+            Some(DhcpOption::DomainNameServer(servers)) => {
+                servers.iter().copied().filter(|ip| unicast(*ip)).collect()
+            }
+            _ => Vec::new(),
+        },
+        domain: match o.get(OptionCode::DomainName) {
+            Some(DhcpOption::DomainName(d)) => domain_name(d),
+            _ => None,
+        },
     })
+}
+
+/// An address a host can send queries to.
+fn unicast(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast() || ip.octets()[0] >= 240)
+}
+
+/// A search domain as resolv.conf may carry it: host labels joined by dots, lowercase, at most
+/// 253 bytes (anything else, a line break above all, could write other lines).
+fn domain_name(d: &str) -> Option<String> {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    if d.len() > 253 {
+        return None;
+    }
+    let labels: Result<Vec<Label>, _> = d.split('.').map(Label::parse).collect();
+    Some(
+        labels
+            .ok()?
+            .iter()
+            .map(Label::as_str)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// resolv.conf for a lease with DNS servers: its search domain and its servers, at most three
+/// (the most glibc reads).
+pub fn resolv_conf(got: &Acquired, iface: &str) -> Option<String> {
+    if got.dns.is_empty() {
+        return None;
+    }
+    let mut text = format!("# from the DHCP lease of {iface} (l2x dhcp request)\n");
+    if let Some(domain) = &got.domain {
+        text.push_str(&format!("search {domain}\n"));
+    }
+    for ip in got.dns.iter().take(3) {
+        text.push_str(&format!("nameserver {ip}\n"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -336,8 +392,40 @@ mod tests {
                 mtu: Some(1400),
                 server: params().server_id,
                 lease_secs: 60,
+                dns: vec![],
+                domain: None,
             }
         );
+    }
+
+    #[test]
+    fn dns_servers_and_domain_become_resolv_conf_once_checked() {
+        let yiaddr = Ipv4Addr::new(10, 0, 5, 100);
+        let mut p = params();
+        p.dns = vec![Ipv4Addr::new(10, 0, 5, 1), Ipv4Addr::BROADCAST];
+        p.domain = Some("Lan.".into());
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(
+            (got.dns.clone(), got.domain.as_deref()),
+            (vec![Ipv4Addr::new(10, 0, 5, 1)], Some("lan"))
+        );
+        assert_eq!(
+            resolv_conf(&got, "eth0").unwrap(),
+            "# from the DHCP lease of eth0 (l2x dhcp request)\nsearch lan\nnameserver 10.0.5.1\n"
+        );
+        // A domain that would write a line of its own is no domain.
+        p.domain = Some("lan\nnameserver 203.0.113.66".into());
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(got.domain, None);
+        p.dns.clear();
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(resolv_conf(&got, "eth0"), None);
     }
 
     #[test]

@@ -54,6 +54,8 @@ mod tests {
             mtu,
             server: Ipv4Addr::new(10, 0, 5, 1),
             lease_secs: 60,
+            dns: vec![],
+            domain: None,
         }
     }
 
