@@ -584,3 +584,81 @@ fn an_address_in_use_by_a_static_machine_is_never_offered() {
     assert_eq!(listed["leases"].as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed["leases"][0]["ip"], "10.0.5.101", "{listed}");
 }
+
+/// `dhcp request --daemon` keeps its lease: at T1 (half the 8 s lease) it renews with the
+/// server by unicast; with unicast to the server dropped, it rebinds by broadcast at T2 (7/8),
+/// so the address outlives the lease it was first given. SIGTERM stops it.
+#[test]
+fn the_l2x_client_renews_at_t1_and_rebinds_at_t2() {
+    let mut lab = Lab::new("keep");
+    let c = lab.container();
+    lab.serve(&["--lease-time", "8s"]).ok();
+    let mac = lab.mac(c);
+    let acks = |lab: &Lab| {
+        let log = lab.server_log();
+        log.lines()
+            .filter(|l| l.contains(" ACK ") && l.contains(&mac))
+            .count()
+    };
+    let wait_acks = |lab: &Lab, n: usize, limit: Duration| {
+        let start = Instant::now();
+        while acks(lab) < n {
+            assert!(
+                start.elapsed() < limit,
+                "{} ACKs: {}",
+                acks(lab),
+                lab.server_log()
+            );
+            sleep(Duration::from_millis(50));
+        }
+        start.elapsed()
+    };
+    let Container { ns, iface } = &lab.containers[c];
+    let pid_file = lab.path("client.pid");
+    let run = ns
+        .l2x(&[
+            "dhcp",
+            "request",
+            iface,
+            "--daemon",
+            "--pid-file",
+            &pid_file,
+        ])
+        .ok();
+    assert!(run.stdout.contains(", kept (pid "), "{run:?}");
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    let ip = addr[0]["addr_info"][0]["local"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let renewal = wait_acks(&lab, 2, Duration::from_secs(8));
+    assert!(
+        renewal >= Duration::from_millis(3500),
+        "renewed after {renewal:?}"
+    );
+    common::nft::nft_script(
+        &lab.host,
+        "add table inet keep\n\
+         add chain inet keep in { type filter hook input priority 0 ; }\n\
+         add rule inet keep in ip daddr 10.0.5.1 udp dport 67 drop",
+    );
+    let rebind = wait_acks(&lab, 3, Duration::from_secs(10));
+    println!("renewed {renewal:?} after the first ACK, rebound {rebind:?} after that");
+    assert!(rebind >= Duration::from_secs(5), "rebound after {rebind:?}");
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    assert_eq!(addr[0]["addr_info"][0]["local"], ip.as_str(), "{addr}");
+    let listed = lab.leases();
+    assert_eq!(listed["leases"][0]["ip"], ip.as_str(), "{listed}");
+
+    let pid = fs::read_to_string(&pid_file).unwrap();
+    run_ok("kill", &[pid.trim()]);
+    let start = Instant::now();
+    while Path::new(&pid_file).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "pid {pid} did not stop"
+        );
+        sleep(Duration::from_millis(50));
+    }
+}

@@ -573,6 +573,13 @@ pub enum DhcpCmd {
         /// the container's /etc/resolv.conf
         #[arg(long, value_name = "PATH")]
         resolv_conf: Option<PathBuf>,
+        /// Keep the lease: detach once it is configured, renew it at T1 and rebind it at T2
+        #[arg(long)]
+        daemon: bool,
+        /// With --daemon: the pid file, also the lock that keeps a second client off IFACE
+        /// [default: /run/l2x/[NETNS/]dhcp-IFACE.client.pid]
+        #[arg(long, value_name = "PATH", requires = "daemon")]
+        pid_file: Option<PathBuf>,
         #[command(flatten)]
         change: DryRun,
     },
@@ -783,7 +790,16 @@ reply, and the error after --timeout says why it refused the last one.
 (option 15) to PATH, replacing it whole (a temporary file renamed over it), once the rest is \
 configured; a search domain that is not a domain name (one with a line break, say) is left \
 out, and a lease without DNS servers leaves PATH as it was. With `-n NETNS`, PATH is read in \
-l2x's own mount namespace: give the container's file as the host sees it.";
+l2x's own mount namespace: give the container's file as the host sees it.
+
+--daemon keeps the lease (RFC 2131 4.4.5): once IFACE is configured the client detaches (the \
+pid in --pid-file, locked while it runs, so a second client on IFACE is refused) and, at T1 \
+(option 58, else half the lease), asks the server that granted it, by unicast from the address \
+itself; from T2 (option 59, else seven eighths) any server, by broadcast; again every 2 s until \
+an ACK. An ACK renews the lease (a new MTU or router in it is set, and --resolv-conf written \
+again); a NAK, or the end of the lease with no answer, takes the address off IFACE and starts \
+over with DISCOVER. Detached, it logs nowhere; it stops on SIGTERM or SIGINT (`kill $(cat \
+PIDFILE)`), leaving the address on IFACE.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \

@@ -43,6 +43,9 @@ pub struct Acquired {
     pub mtu: Option<u16>,
     pub server: Ipv4Addr,
     pub lease_secs: u32,
+    /// When to renew (T1, option 58) and rebind (T2, option 59), in seconds from the ACK.
+    pub renew_secs: Option<u32>,
+    pub rebind_secs: Option<u32>,
     /// The DNS servers (option 6) a host can send queries to.
     pub dns: Vec<Ipv4Addr>,
     /// The search domain (option 15), when it is a domain name.
@@ -53,6 +56,96 @@ impl Acquired {
     pub fn network(&self) -> Ipv4Network {
         Ipv4Network::new(self.ip, self.prefix).expect("a prefix checked to be at most 32")
     }
+
+    /// When to renew (T1), rebind (T2) and give the address up, counted from the ACK: the
+    /// server's T1 and T2 when they are in order (T1 <= T2 <= the lease), else RFC 2131's
+    /// defaults, half and seven eighths of the lease.
+    pub fn timers(&self) -> (Duration, Duration, Duration) {
+        let lease = u64::from(self.lease_secs);
+        let (t1, t2) = match (self.renew_secs, self.rebind_secs) {
+            (Some(t1), Some(t2)) if t1 <= t2 && u64::from(t2) <= lease => {
+                (u64::from(t1), u64::from(t2))
+            }
+            _ => (lease / 2, lease * 7 / 8),
+        };
+        let secs = Duration::from_secs;
+        (secs(t1), secs(t2), secs(lease))
+    }
+}
+
+/// How keeping a lease ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// An ACK: the lease goes on from now, with what the server says now.
+    Renewed(Acquired),
+    /// A NAK, or the lease ran out with no server answering: the address must go.
+    Lost(String),
+    /// SIGTERM or SIGINT came.
+    Stopped,
+}
+
+/// Keeps the lease `got`, ACKed at `since` (RFC 2131 4.4.5): at T1 it asks the server that
+/// granted it (unicast, from the address itself), from T2 any server (broadcast), again every
+/// few seconds, until an ACK, a NAK or the end of the lease.
+pub fn keep(iface: &str, mac: Mac, limits: Limits, got: &Acquired, since: Instant) -> Result<Kept> {
+    if got.lease_secs == 0 || got.lease_secs == u32::MAX {
+        // No lease time, or an infinite lease (RFC 2131 3.3): there is nothing to renew.
+        while pause_until(Instant::now() + Duration::from_secs(3600)) {}
+        return Ok(Kept::Stopped);
+    }
+    let (t1, t2, end) = got.timers();
+    if !pause_until(since + t1) {
+        return Ok(Kept::Stopped);
+    }
+    let mut t = Transaction {
+        sock: udp_socket(iface, CLIENT_PORT)?,
+        xid: new_xid(),
+        mac,
+        limits,
+        deadline: since + t2,
+        refused: None,
+    };
+    let msg = renewal(t.xid, mac, got.ip);
+    let phases = [(got.server, since + t2), (Ipv4Addr::BROADCAST, since + end)];
+    for (to, until) in phases {
+        t.deadline = until;
+        match t.ask(&msg, MessageType::Ack, to)? {
+            Some(Reply::Ack(new)) if new.ip == got.ip => return Ok(Kept::Renewed(new)),
+            Some(Reply::Ack(new)) => {
+                let why = format!("{} answered with another address, {}", new.server, new.ip);
+                return Ok(Kept::Lost(why));
+            }
+            Some(Reply::Nak(why)) => {
+                return Ok(Kept::Lost(format!(
+                    "the server refused the renewal (NAK): {why}"
+                )));
+            }
+            _ if super::daemon::stop_requested() => return Ok(Kept::Stopped),
+            _ => {}
+        }
+    }
+    Ok(Kept::Lost(format!(
+        "the lease of {} ran out with no server answering",
+        got.ip
+    )))
+}
+
+/// Sleeps until `when`, a second at most at a time; false when a stop signal came first.
+fn pause_until(when: Instant) -> bool {
+    while let Some(left) = when.checked_duration_since(Instant::now()) {
+        if super::daemon::stop_requested() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+    }
+    !super::daemon::stop_requested()
+}
+
+fn new_xid() -> u32 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+        ^ std::process::id()
 }
 
 /// What the interface can take, for checking what a server offers.
@@ -98,10 +191,7 @@ pub fn judge(bytes: &[u8], xid: u32, mac: &Mac, limits: &Limits) -> Option<Resul
 pub fn obtain(iface: &str, mac: Mac, limits: Limits, timeout: Duration) -> Result<Acquired> {
     let sock = udp_socket(iface, CLIENT_PORT)?;
     let deadline = Instant::now() + timeout;
-    let xid = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
-        ^ std::process::id();
+    let xid = new_xid();
     let mut t = Transaction {
         sock,
         xid,
@@ -144,14 +234,30 @@ impl Transaction {
     /// Broadcasts `msg` and waits for a usable reply of kind `want` (a NAK counts as an
     /// answer to a REQUEST), sending again every RESEND.
     fn exchange(&mut self, msg: &Message, want: MessageType) -> Result<Reply> {
+        if let Some(reply) = self.ask(msg, want, Ipv4Addr::BROADCAST)? {
+            return Ok(reply);
+        }
+        let err = match self.refused.take() {
+            Some(why) => anyhow!("no usable answer from a DHCP server; {why}"),
+            None => anyhow!("no answer from a DHCP server"),
+        };
+        Err(err).context("timed out")
+    }
+
+    /// Sends `msg` to `to` and waits for a usable reply of kind `want`, sending again every
+    /// RESEND, until the deadline (None) or a stop signal (None too).
+    fn ask(&mut self, msg: &Message, want: MessageType, to: Ipv4Addr) -> Result<Option<Reply>> {
         let mut bytes = Vec::new();
         msg.encode(&mut Encoder::new(&mut bytes))
             .context("encode request")?;
         let mut buf = vec![0u8; 1500];
         loop {
-            self.sock
-                .send_to(&bytes, (Ipv4Addr::BROADCAST, SERVER_PORT))
-                .context("send")?;
+            // A unicast that cannot go (no route yet) is a lost datagram: send again later.
+            if let Err(e) = self.sock.send_to(&bytes, (to, SERVER_PORT))
+                && to == Ipv4Addr::BROADCAST
+            {
+                return Err(e).context("send");
+            }
             let resend = Instant::now() + RESEND;
             while let Some(wait) = resend
                 .min(self.deadline)
@@ -167,17 +273,13 @@ impl Transaction {
                     continue;
                 };
                 match judge(&buf[..n], self.xid, &self.mac, &self.limits) {
-                    Some(Ok(reply)) if kind_of(&reply, want) => return Ok(reply),
+                    Some(Ok(reply)) if kind_of(&reply, want) => return Ok(Some(reply)),
                     Some(Err(why)) => self.refused = Some(why),
                     _ => {}
                 }
             }
-            if Instant::now() >= self.deadline {
-                let err = match self.refused.take() {
-                    Some(why) => anyhow!("no usable answer from a DHCP server; {why}"),
-                    None => anyhow!("no answer from a DHCP server"),
-                };
-                return Err(err).context("timed out");
+            if Instant::now() >= self.deadline || super::daemon::stop_requested() {
+                return Ok(None);
             }
         }
     }
@@ -205,6 +307,15 @@ fn base(xid: u32, mac: Mac, kind: MessageType) -> Message {
         OptionCode::DomainNameServer,
         OptionCode::DomainName,
     ]));
+    m
+}
+
+/// A REQUEST renewing or rebinding the lease on `ip`: the address in ciaddr, no server
+/// identifier, no requested address (RFC 2131 4.3.2), and no broadcast flag: the client can
+/// take the unicast answer.
+fn renewal(xid: u32, mac: Mac, ip: Ipv4Addr) -> Message {
+    let mut m = base(xid, mac, MessageType::Request);
+    m.set_flags(Flags::default()).set_ciaddr(ip);
     m
 }
 
@@ -282,6 +393,14 @@ fn acquired(m: &Message, limits: &Limits) -> Result<Acquired, String> {
         lease_secs: match o.get(OptionCode::AddressLeaseTime) {
             Some(DhcpOption::AddressLeaseTime(t)) => *t,
             _ => 0,
+        },
+        renew_secs: match o.get(OptionCode::Renewal) {
+            Some(DhcpOption::Renewal(t)) => Some(*t),
+            _ => None,
+        },
+        rebind_secs: match o.get(OptionCode::Rebinding) {
+            Some(DhcpOption::Rebinding(t)) => Some(*t),
+            _ => None,
         },
         dns: match o.get(OptionCode::DomainNameServer) {
             Some(DhcpOption::DomainNameServer(servers)) => {
@@ -392,6 +511,8 @@ mod tests {
                 mtu: Some(1400),
                 server: params().server_id,
                 lease_secs: 60,
+                renew_secs: Some(30),
+                rebind_secs: Some(52),
                 dns: vec![],
                 domain: None,
             }

@@ -1,4 +1,6 @@
-//! `l2x dhcp serve|leases|stop|request`.
+//! `l2x dhcp serve|leases|forget|stop`; `dhcp request` is in `request`.
+
+mod request;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,7 +11,6 @@ use serde::Serialize;
 
 use super::{Ctx, engine};
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
-use crate::dhcp::client::{self, Acquired, Limits};
 use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
 use crate::dhcp::server::{self, STATUS, Server};
@@ -18,9 +19,8 @@ use crate::dhcp::{control, daemon, leases, reservations};
 use crate::dns::resolv;
 use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, Link, LinkChange};
 use crate::nl::netns;
-use crate::plan::{Action, Event, exec};
+use crate::plan::{Action, Event};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
 use crate::spec;
@@ -63,9 +63,20 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
             iface,
             timeout,
             resolv_conf,
+            daemon,
+            pid_file,
             change,
-        } => request(ctx, iface, *timeout, resolv_conf.as_deref(), change.dry_run)
-            .with_context(|| format!("dhcp request {iface}")),
+        } => {
+            let asked = request::Asked {
+                iface,
+                timeout: *timeout,
+                resolv_conf: resolv_conf.as_deref(),
+                daemon: *daemon,
+                pid_file: pid_file.clone(),
+            };
+            request::request(ctx, &asked, change.dry_run)
+                .with_context(|| format!("dhcp request {iface}"))
+        }
     }
 }
 
@@ -78,7 +89,7 @@ fn recorded(bridge: &IfName) -> Result<Option<Record>> {
 /// in different namespaces may share a name, so the namespace is part of the path. A namespace
 /// given as a path becomes one directory name (`/proc/1/ns/net` -> `proc_1_ns_net`).
 fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
-    let mut dir = PathBuf::from(if kind == "pid" {
+    let mut dir = PathBuf::from(if kind.ends_with("pid") {
         "/run/l2x"
     } else {
         "/var/lib/l2x"
@@ -450,111 +461,6 @@ fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Resul
     };
     ctx.report(&[event(what)], false);
     Ok(())
-}
-
-/// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
-/// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
-/// down is set down again when that fails or no lease comes.
-fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
-    let link = links::require(&mut ctx.s.route, iface)?;
-    let mac = link
-        .mac
-        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-    if !link.up {
-        set_up(ctx, &link, true)?;
-    }
-    let limits = Limits {
-        max_mtu: link.max_mtu,
-    };
-    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
-        let have = links::addresses(&mut ctx.s.route, link.index)?;
-        let plan = spec::dhcp_lease::plan(&link, &have, &got);
-        exec::execute(&mut ctx.s, plan).map_err(|f| {
-            let not_undone = f.not_undone.join("; ");
-            match not_undone.is_empty() {
-                true => f.error,
-                false => f.error.context(format!("not undone: {not_undone}")),
-            }
-        })?;
-        Ok(got)
-    });
-    if configured.is_err() && !link.up {
-        let _ = set_up(ctx, &link, false);
-    }
-    configured
-}
-
-fn set_up(ctx: &mut Ctx, link: &Link, up: bool) -> Result<()> {
-    let change = LinkChange {
-        up: Some(up),
-        ..LinkChange::default()
-    };
-    ctx.s
-        .route
-        .ack(&link::change(link.index, &link.name, change))?;
-    Ok(())
-}
-
-/// Obtains a lease and configures MTU, address and default route.
-fn request(
-    ctx: &mut Ctx,
-    iface: &IfName,
-    timeout: std::time::Duration,
-    resolv_conf: Option<&Path>,
-    dry_run: bool,
-) -> Result<()> {
-    if dry_run {
-        let link = links::require(&mut ctx.s.route, iface.as_str())?;
-        link.mac
-            .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-        let what = "request a lease, then set its address, default route and MTU";
-        let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
-        ctx.report(&[plan], true);
-        return Ok(());
-    }
-    let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
-    let resolver = match resolv_conf {
-        Some(path) => write_resolv_conf(path, &got, iface.as_str())?,
-        None => String::new(),
-    };
-    let net = got.network();
-    let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
-    let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
-    let what = format!(
-        "{net}{router}{mtu} from {} for {}s{resolver}",
-        got.server, got.lease_secs
-    );
-    let got = Event::new("dhcp", iface.as_str(), Action::Start, "").said(what, "");
-    ctx.report(&[got], false);
-    Ok(())
-}
-
-/// Replaces `path` whole with the lease's resolv.conf: `, dns 10.0.5.1 search lan in PATH`
-/// for the report, or what was left alone.
-fn write_resolv_conf(path: &Path, got: &Acquired, iface: &str) -> Result<String> {
-    let Some(text) = client::resolv_conf(got, iface) else {
-        return Ok(format!(
-            ", no DNS servers ({} left as it was)",
-            path.display()
-        ));
-    };
-    let tmp = path.with_extension("l2x-new");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
-        .with_context(|| format!("write {}", path.display()))?;
-    let servers: Vec<String> = got.dns.iter().take(3).map(|ip| ip.to_string()).collect();
-    let search = got
-        .domain
-        .as_ref()
-        .map_or(String::new(), |d| format!(" search {d}"));
-    Ok(format!(
-        ", dns {}{search} in {}",
-        servers.join(","),
-        path.display()
-    ))
 }
 
 #[cfg(test)]
