@@ -6,7 +6,7 @@
 //! `cache` and `forward` carry upstream answers; `resolv` finds the host's resolvers;
 //! `server` starts and stops it all, `udp` and `tcp` answering on threads of their own, with
 //! what they share in `shared` (the zone, the cache, and the bounded log of `dhcp serve`);
-//! `holder` names who holds port 53.
+//! `holder` names who holds port 53; `probe` asks whether some DNS server answers at all.
 //!
 //! Used by `dhcp serve`: `server::Sockets::bind(Config)`, then
 //! `server::Server::answer(Sockets, Zone, Logger)`, then `Server::update(|zone|
@@ -18,6 +18,7 @@ mod cache;
 mod forward;
 mod holder;
 pub mod label;
+pub mod probe;
 mod reply;
 mod request;
 pub mod resolv;
