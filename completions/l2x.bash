@@ -790,7 +790,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__request)
-            opts="-n -j -q -v -h -V --timeout --resolv-conf --daemon --pid-file --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --timeout --resolv-conf --daemon --pid-file --hostname --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,6 +805,10 @@ _l2x() {
                     return 0
                     ;;
                 --pid-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

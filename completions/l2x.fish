@@ -312,6 +312,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l timeout -d 'Give up after this long without a lease (90s, 30m, ...)' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l resolv-conf -d 'Write the lease\'s DNS servers and search domain (options 6 and 15) to this file, the container\'s /etc/resolv.conf' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l pid-file -d 'With --daemon: the pid file, also the lock that keeps a second client off IFACE [default: /run/l2x/[NETNS/]dhcp-IFACE.client.pid]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l hostname -d 'Send this hostname (option 12): the lease\'s name in the server\'s DNS' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l daemon -d 'Keep the lease: detach once it is configured, renew it at T1 and rebind it at T2'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l dry-run -d 'Print what would change (the plan) and change nothing'

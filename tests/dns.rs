@@ -356,7 +356,15 @@ fn dhcp_request_writes_the_leases_resolv_conf() {
     fs::write(&resolv, "nameserver 192.0.2.99\n").unwrap();
     let Container { ns, iface } = &lab.containers[c];
     let run = ns
-        .l2x(&["dhcp", "request", iface, "--resolv-conf", &resolv])
+        .l2x(&[
+            "dhcp",
+            "request",
+            iface,
+            "--resolv-conf",
+            &resolv,
+            "--hostname",
+            "box",
+        ])
         .ok();
     assert!(
         run.stdout
@@ -371,4 +379,8 @@ fn dhcp_request_writes_the_leases_resolv_conf() {
         )
     );
     assert_eq!(getent(ns, &resolv, "printer").as_deref(), Some("10.0.5.21"));
+    // --hostname: the lease's name.
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    let ip = addr[0]["addr_info"][0]["local"].as_str().unwrap();
+    assert_eq!(getent(ns, &resolv, "box").as_deref(), Some(ip));
 }

@@ -9,6 +9,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnetwork::{IpNetwork, Ipv4Network};
 
+use crate::dns::label::Label;
+
 pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac, Owner};
 
 /// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
@@ -580,6 +582,9 @@ pub enum DhcpCmd {
         /// [default: /run/l2x/[NETNS/]dhcp-IFACE.client.pid]
         #[arg(long, value_name = "PATH", requires = "daemon")]
         pid_file: Option<PathBuf>,
+        /// Send this hostname (option 12): the lease's name in the server's DNS
+        #[arg(long, value_name = "NAME", value_parser = values::hostname)]
+        hostname: Option<Label>,
         #[command(flatten)]
         change: DryRun,
     },
@@ -731,19 +736,24 @@ Builds, in network namespaces: l2x-lab-wan, the underlay (bridge wan0, 192.0.2.0
 address 192.0.2.254 plays an internet host with no route to the containers; l2x-lab-hostN (N = \
 1..HOSTS), each on the underlay at 192.0.2.N with bridge br0 and a tunnel to every other host \
 (tunnel ports isolated: a loop-free full mesh); l2x-lab-ctN, a container on hostN's br0. Host 1 \
-gives br0 10.0.5.1/24, serves DHCP on it and masquerades 10.0.5.0/24 out of its underlay. Each \
+gives br0 10.0.5.1/24, serves DHCP and DNS on it and masquerades 10.0.5.0/24 out of its \
+underlay. Each \
 step is an l2x command, printed as it runs (`l2x -n l2x-lab-host1 bridge add br0 ...`): the \
 output is also a runbook for real hosts. Only the creation of namespaces, underlay veth pairs and \
 underlay addresses, which have no l2x command, is done by the lab itself.
 
-Every container then asks for its address with `l2x dhcp request` (which also sets the MTU the \
-server hands out: br0's, which the tunnels lowered), pings every other container and the \
-internet host, and the lab prints one row per container: address, MTU, reachable peers, \
-internet, average round-trip time. JSON (-j): {\"tunnel\", \"hosts\", \"containers\": [{\"container\", \
-\"host\", \"address\", \"mtu\", \"peers\": [{\"container\", \"address\", \"ok\" (bool), \"rtt_ms\" (or \
-null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}}], \"failed\" (pings that got no answer)}.
+Every container then asks for its address with `l2x dhcp request --hostname ctN` (which also \
+sets the MTU the server hands out: br0's, which the tunnels lowered), pings every other \
+container and the internet host, asks the DNS server on its router for a peer's name, and the \
+lab prints one row per container: address, MTU, reachable peers, internet, DNS (`ct2 ok`: the \
+name gave the peer's address), average round-trip time. A lab made --file from a segment file \
+asks DNS only when its [router] says dns = true. JSON (-j): {\"tunnel\", \"hosts\", \
+\"containers\": [{\"container\", \"host\", \"address\", \"mtu\", \"peers\": [{\"container\", \"address\", \
+\"ok\" (bool), \"rtt_ms\" (or null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}, \"dns\": \
+{\"name\", \"server\", \"address\" (or null), \"ok\"} (or null)}], \"failed\" (pings that got no \
+answer), \"unresolved\" (containers whose peer's name did not resolve)}.
 
-Exit status 1 when any ping fails. Safe to re-run: what exists is left as it is and checked \
+Exit status 1 when any ping fails or a name does not resolve. Safe to re-run: what exists is left as it is and checked \
 again. A lab built with another --tunnel or --hosts must be taken down first. Nothing outside \
 the lab's namespaces is changed (the lab's files are under /run/l2x/lab). With --prefix NAME \
 the namespaces are NAME-wan, NAME-host1, ... and the files under /run/l2x/lab-NAME, so a lab can \

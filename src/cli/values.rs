@@ -366,6 +366,11 @@ impl FromStr for HostReservation {
     }
 }
 
+/// `--hostname NAME`: one DNS label (letters, digits, hyphens).
+pub fn hostname(s: &str) -> Result<Label, String> {
+    Label::parse(s).map_err(|why| format!("'{s}' is no host name: {why}"))
+}
+
 fn host_label(name: &str, s: &str) -> Result<Label, String> {
     Label::parse(name).map_err(|why| format!("'{name}' in '{s}' is no host name: {why}"))
 }

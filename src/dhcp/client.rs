@@ -87,7 +87,13 @@ pub enum Kept {
 /// Keeps the lease `got`, ACKed at `since` (RFC 2131 4.4.5): at T1 it asks the server that
 /// granted it (unicast, from the address itself), from T2 any server (broadcast), again every
 /// few seconds, until an ACK, a NAK or the end of the lease.
-pub fn keep(iface: &str, mac: Mac, limits: Limits, got: &Acquired, since: Instant) -> Result<Kept> {
+pub fn keep(
+    iface: &str,
+    me: &Asker,
+    limits: Limits,
+    got: &Acquired,
+    since: Instant,
+) -> Result<Kept> {
     if got.lease_secs == 0 || got.lease_secs == u32::MAX {
         // No lease time, or an infinite lease (RFC 2131 3.3): there is nothing to renew.
         while pause_until(Instant::now() + Duration::from_secs(3600)) {}
@@ -100,12 +106,12 @@ pub fn keep(iface: &str, mac: Mac, limits: Limits, got: &Acquired, since: Instan
     let mut t = Transaction {
         sock: udp_socket(iface, CLIENT_PORT)?,
         xid: new_xid(),
-        mac,
+        mac: me.mac,
         limits,
         deadline: since + t2,
         refused: None,
     };
-    let msg = renewal(t.xid, mac, got.ip);
+    let msg = renewal(t.xid, me, got.ip);
     let phases = [(got.server, since + t2), (Ipv4Addr::BROADCAST, since + end)];
     for (to, until) in phases {
         t.deadline = until;
@@ -148,6 +154,14 @@ fn new_xid() -> u32 {
         ^ std::process::id()
 }
 
+/// Who asks: the interface's hardware address, and the hostname to send (option 12), which
+/// the server's DNS gives the lease as its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asker {
+    pub mac: Mac,
+    pub hostname: Option<Label>,
+}
+
 /// What the interface can take, for checking what a server offers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
@@ -188,24 +202,24 @@ pub fn judge(bytes: &[u8], xid: u32, mac: &Mac, limits: &Limits) -> Option<Resul
 }
 
 /// Obtains a lease on `iface` (which must be up), or fails after `timeout`.
-pub fn obtain(iface: &str, mac: Mac, limits: Limits, timeout: Duration) -> Result<Acquired> {
+pub fn obtain(iface: &str, me: &Asker, limits: Limits, timeout: Duration) -> Result<Acquired> {
     let sock = udp_socket(iface, CLIENT_PORT)?;
     let deadline = Instant::now() + timeout;
     let xid = new_xid();
     let mut t = Transaction {
         sock,
         xid,
-        mac,
+        mac: me.mac,
         limits,
         deadline,
         refused: None,
     };
     let mut pause = NAK_PAUSE;
     loop {
-        let Reply::Offer(offer) = t.exchange(&discover(xid, mac), MessageType::Offer)? else {
+        let Reply::Offer(offer) = t.exchange(&discover(xid, me), MessageType::Offer)? else {
             unreachable!("exchange returns the kind asked for")
         };
-        match t.exchange(&request(xid, mac, offer.ip, offer.server), MessageType::Ack)? {
+        match t.exchange(&request(xid, me, offer.ip, offer.server), MessageType::Ack)? {
             Reply::Ack(got) => return Ok(got),
             Reply::Nak(why) => {
                 // The offer was taken meanwhile, or the server changed its mind: start over,
@@ -292,13 +306,17 @@ fn kind_of(reply: &Reply, want: MessageType) -> bool {
     }
 }
 
-fn base(xid: u32, mac: Mac, kind: MessageType) -> Message {
+fn base(xid: u32, me: &Asker, kind: MessageType) -> Message {
     let mut m = Message::default();
     m.set_opcode(Opcode::BootRequest)
         .set_xid(xid)
         .set_flags(Flags::default().set_broadcast())
-        .set_chaddr(&mac);
+        .set_chaddr(&me.mac);
     m.opts_mut().insert(DhcpOption::MessageType(kind));
+    if let Some(name) = &me.hostname {
+        m.opts_mut()
+            .insert(DhcpOption::Hostname(name.as_str().to_string()));
+    }
     m.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
         OptionCode::SubnetMask,
         OptionCode::Router,
@@ -313,18 +331,18 @@ fn base(xid: u32, mac: Mac, kind: MessageType) -> Message {
 /// A REQUEST renewing or rebinding the lease on `ip`: the address in ciaddr, no server
 /// identifier, no requested address (RFC 2131 4.3.2), and no broadcast flag: the client can
 /// take the unicast answer.
-fn renewal(xid: u32, mac: Mac, ip: Ipv4Addr) -> Message {
-    let mut m = base(xid, mac, MessageType::Request);
+fn renewal(xid: u32, me: &Asker, ip: Ipv4Addr) -> Message {
+    let mut m = base(xid, me, MessageType::Request);
     m.set_flags(Flags::default()).set_ciaddr(ip);
     m
 }
 
-fn discover(xid: u32, mac: Mac) -> Message {
-    base(xid, mac, MessageType::Discover)
+fn discover(xid: u32, me: &Asker) -> Message {
+    base(xid, me, MessageType::Discover)
 }
 
-fn request(xid: u32, mac: Mac, ip: Ipv4Addr, server: Ipv4Addr) -> Message {
-    let mut m = base(xid, mac, MessageType::Request);
+fn request(xid: u32, me: &Asker, ip: Ipv4Addr, server: Ipv4Addr) -> Message {
+    let mut m = base(xid, me, MessageType::Request);
     m.opts_mut().insert(DhcpOption::RequestedIpAddress(ip));
     m.opts_mut().insert(DhcpOption::ServerIdentifier(server));
     m
@@ -460,6 +478,13 @@ mod tests {
     use crate::dhcp::wire::{self, NetParams, Reply as Sent};
 
     const MAC: Mac = [2, 0, 0, 0, 0, 3];
+
+    fn asker() -> Asker {
+        Asker {
+            mac: MAC,
+            hostname: Some(Label::parse("web").unwrap()),
+        }
+    }
     const LIMITS: Limits = Limits {
         max_mtu: Some(9000),
     };
@@ -477,7 +502,7 @@ mod tests {
 
     /// The server's ACK of `yiaddr` with `params`, as bytes.
     fn ack(yiaddr: Ipv4Addr, params: &NetParams) -> Vec<u8> {
-        let req = request(7, MAC, yiaddr, params.server_id);
+        let req = request(7, &asker(), yiaddr, params.server_id);
         let sent = Sent::Ack {
             yiaddr,
             lease_secs: 60,
@@ -612,7 +637,12 @@ mod tests {
 
     #[test]
     fn a_naks_message_is_escaped() {
-        let req = request(7, MAC, Ipv4Addr::new(10, 0, 5, 100), params().server_id);
+        let req = request(
+            7,
+            &asker(),
+            Ipv4Addr::new(10, 0, 5, 100),
+            params().server_id,
+        );
         let bytes = wire::encode(&wire::reply(&req, Sent::Nak("gone\n"), &params()));
         assert_eq!(judged(&bytes), Some(Ok(Reply::Nak("gone\\n".into()))));
     }

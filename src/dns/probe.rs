@@ -1,24 +1,47 @@
-//! Whether a DNS server answers at all, as `doctor` asks of the servers DHCP hands out: one
-//! query for the server's own address (PTR), which the segment's server answers from its zone
-//! and a resolver for a private address from its own (RFC 6303), with no detour upstream;
-//! any response carrying the query's id, even an error, counts.
+//! Asking a DNS server, as `doctor` and `lab up` do. `answers`: whether it answers at all, to
+//! one query for the server's own address (PTR), which the segment's server answers from its
+//! zone and a resolver for a private address from its own (RFC 6303), with no detour
+//! upstream; any response carrying the query's id, even an error, counts. `address`: the A
+//! record of a name.
 
 use std::io;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::{Name, RData, RecordType};
 
 /// Asks `server` on port 53; Ok(false) when nothing answered within `wait`.
 pub fn answers(server: Ipv4Addr, wait: Duration) -> io::Result<bool> {
+    let [a, b, c, d] = server.octets();
+    let name = format!("{d}.{c}.{b}.{a}.in-addr.arpa.");
+    Ok(ask(server, &name, RecordType::PTR, wait)?.is_some())
+}
+
+/// The first address `server` gives for `name` (A); None when it has none or does not
+/// answer within `wait`.
+pub fn address(server: Ipv4Addr, name: &str, wait: Duration) -> io::Result<Option<Ipv4Addr>> {
+    let Some(reply) = ask(server, name, RecordType::A, wait)? else {
+        return Ok(None);
+    };
+    Ok(reply.answers.iter().find_map(|r| match &r.data {
+        RData::A(a) => Some(a.0),
+        _ => None,
+    }))
+}
+
+/// One query, and the response with its id (None: none within `wait`, or refused).
+fn ask(
+    server: Ipv4Addr,
+    name: &str,
+    qtype: RecordType,
+    wait: Duration,
+) -> io::Result<Option<Message>> {
     let id: u16 = rand::random();
     let mut m = Message::new(id, MessageType::Query, OpCode::Query);
     m.metadata.recursion_desired = true;
-    let [a, b, c, d] = server.octets();
-    let name =
-        Name::from_ascii(format!("{d}.{c}.{b}.{a}.in-addr.arpa.")).map_err(io::Error::other)?;
-    m.add_query(Query::query(name, RecordType::PTR));
+    let name = Name::from_ascii(name).map_err(io::Error::other)?;
+    m.add_query(Query::query(name, qtype));
     let query = m.to_vec().map_err(io::Error::other)?;
     let sock = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
     sock.connect((server, 53))?;
@@ -31,10 +54,12 @@ pub fn answers(server: Ipv4Addr, wait: Duration) -> io::Result<bool> {
         }
         sock.set_read_timeout(Some(left))?;
         match sock.recv(&mut buf) {
-            Ok(n) if n >= 2 && buf[..2] == id.to_be_bytes() => return Ok(true),
+            Ok(n) if n >= 2 && buf[..2] == id.to_be_bytes() => {
+                return Ok(Message::from_vec(&buf[..n]).ok());
+            }
             Ok(_) => {}
             // Refused (ICMP port unreachable): nothing listens there.
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return Ok(None),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -46,5 +71,5 @@ pub fn answers(server: Ipv4Addr, wait: Duration) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
-    Ok(false)
+    Ok(None)
 }

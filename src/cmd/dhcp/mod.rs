@@ -65,6 +65,7 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
             resolv_conf,
             daemon,
             pid_file,
+            hostname,
             change,
         } => {
             let asked = request::Asked {
@@ -73,6 +74,7 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
                 resolv_conf: resolv_conf.as_deref(),
                 daemon: *daemon,
                 pid_file: pid_file.clone(),
+                hostname: hostname.clone(),
             };
             request::request(ctx, &asked, change.dry_run)
                 .with_context(|| format!("dhcp request {iface}"))

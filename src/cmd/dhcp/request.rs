@@ -8,8 +8,9 @@ use anyhow::{Context, Result, anyhow};
 
 use super::Ctx;
 use crate::cli::IfName;
-use crate::dhcp::client::{self, Acquired, Kept, Limits};
+use crate::dhcp::client::{self, Acquired, Asker, Kept, Limits};
 use crate::dhcp::daemon;
+use crate::dns::label::Label;
 use crate::logger::{Kind, Logger};
 use crate::msg::link::{self, Link, LinkChange};
 use crate::plan::{Action, Event, exec};
@@ -19,7 +20,8 @@ use crate::state::links;
 /// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
 /// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
 /// down is set down again when that fails or no lease comes.
-fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
+fn obtain_and_set(ctx: &mut Ctx, asked: &Asked) -> Result<Acquired> {
+    let iface = asked.iface.as_str();
     let link = links::require(&mut ctx.s.route, iface)?;
     let mac = link
         .mac
@@ -30,7 +32,11 @@ fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> R
     let limits = Limits {
         max_mtu: link.max_mtu,
     };
-    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
+    let me = Asker {
+        mac,
+        hostname: asked.hostname.clone(),
+    };
+    let configured = client::obtain(iface, &me, limits, asked.timeout).and_then(|got| {
         let have = links::addresses(&mut ctx.s.route, link.index)?;
         let plan = spec::dhcp_lease::plan(&link, &have, &got);
         exec::execute(&mut ctx.s, plan).map_err(|f| {
@@ -66,6 +72,8 @@ pub struct Asked<'a> {
     pub resolv_conf: Option<&'a Path>,
     pub daemon: bool,
     pub pid_file: Option<PathBuf>,
+    /// Sent as option 12: the lease's name in the server's DNS.
+    pub hostname: Option<Label>,
 }
 
 /// Obtains a lease and configures MTU, address and default route; with --daemon, goes on
@@ -91,7 +99,7 @@ pub fn request(ctx: &mut Ctx, asked: &Asked, dry_run: bool) -> Result<()> {
         }
         false => None,
     };
-    let got = match obtain_and_set(ctx, iface, asked.timeout) {
+    let got = match obtain_and_set(ctx, asked) {
         Ok(got) => got,
         Err(e) => {
             if let Some(p) = pid_file {
@@ -149,7 +157,11 @@ fn keep_lease(ctx: &mut Ctx, asked: &Asked, mut got: Acquired) -> Result<()> {
         let limits = Limits {
             max_mtu: link.max_mtu,
         };
-        let renewed = match client::keep(iface, mac, limits, &got, since)? {
+        let me = Asker {
+            mac,
+            hostname: asked.hostname.clone(),
+        };
+        let renewed = match client::keep(iface, &me, limits, &got, since)? {
             Kept::Stopped => return Ok(()),
             Kept::Renewed(new) => {
                 since = Instant::now();
@@ -188,9 +200,8 @@ fn keep_lease(ctx: &mut Ctx, asked: &Asked, mut got: Acquired) -> Result<()> {
 
 /// DISCOVER again and again until a lease comes (or SIGTERM: None).
 fn obtain_again(ctx: &mut Ctx, asked: &Asked, log: &mut Logger) -> Option<Acquired> {
-    let iface = asked.iface.as_str();
     while !daemon::stop_requested() {
-        match obtain_and_set(ctx, iface, asked.timeout) {
+        match obtain_and_set(ctx, asked) {
             Ok(got) => {
                 let text = format!(
                     "{} from {} for {}s",
