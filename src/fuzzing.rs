@@ -11,6 +11,8 @@ use crate::dhcp::client::{self, Limits, Reply};
 use crate::dhcp::leases;
 use crate::dhcp::pool::Pool;
 use crate::dhcp::respond::{self, params_for};
+use crate::segment::part::Part;
+use crate::segment::{check, file};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -86,4 +88,34 @@ pub fn dhcp_client(data: &[u8]) {
     assert!(is_host(net, got.ip) && got.prefix > 0);
     assert!(got.router.is_none_or(|r| r != got.ip && is_host(net, r)));
     assert!(got.mtu.is_none_or(|m| (68..=9000).contains(&m)));
+}
+
+/// Segment files: whatever the text, reading and checking it never panics, and a file that
+/// passes yields, for every host, a part whose tunnels can be specified and whose names fit
+/// an interface; checking the same text twice gives the same segment.
+pub fn segment_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let check = |text: &str| match file::parse(text) {
+        Ok(f) => check::check(f, text).ok(),
+        Err(_) => None,
+    };
+    let Some(segment) = check(&text) else {
+        return;
+    };
+    assert_eq!(check(&text).as_ref(), Some(&segment));
+    for host in &segment.hosts {
+        let part = Part::new(&segment, host);
+        for end in &part.tunnels {
+            assert!(end.name.len() <= 15, "{}", end.name);
+            end.device().expect("a checked file's tunnel");
+        }
+        if let Some(w) = &part.wireguard {
+            assert!(w.name.len() <= 15, "{}", w.name);
+            assert!(
+                w.peers
+                    .iter()
+                    .all(|p| p.endpoint.is_some() || host.underlay.is_some())
+            );
+        }
+    }
 }

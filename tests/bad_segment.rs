@@ -313,6 +313,52 @@ fn wrong_files_are_refused_naming_the_key_and_the_line() {
         "hosts.b.public_key",
         "not a WireGuard public key",
     );
+    let rules = |line: &str| GOOD.replace("dhcp = ", &format!("{line}\ndhcp = "));
+    r(
+        "forward-off-the-segment",
+        &rules("forwards = [{ port = 8080, to = \"192.0.2.9:80\" }]"),
+        5,
+        "router.forwards",
+        "192.0.2.9 is not a machine on the segment (10.0.5.1/24",
+    );
+    r(
+        "forward-bad-port",
+        &rules("forwards = [{ port = \"80-70\", to = \"10.0.5.9\" }]"),
+        5,
+        "router.forwards",
+        "range 80-70 ends before it starts",
+    );
+    r(
+        "forward-twice",
+        &rules(
+            "forwards = [{ port = 8080, to = \"10.0.5.9\" }, { port = \"8000-8090\", to = \
+             \"10.0.5.8\" }]",
+        ),
+        5,
+        "router.forwards",
+        "tcp 8000-8090 is forwarded already (to 10.0.5.9)",
+    );
+    r(
+        "forward-proto",
+        &rules("forwards = [{ port = 53, to = \"10.0.5.9\", proto = \"sctp\" }]"),
+        5,
+        "router.forwards",
+        "\"sctp\" is no protocol (tcp or udp)",
+    );
+    r(
+        "map-public-on-the-segment",
+        &rules("maps = [{ public = \"10.0.5.7\", to = \"10.0.5.9\" }]"),
+        5,
+        "router.maps",
+        "10.0.5.7 is on the segment (10.0.5.1/24): a public address is not",
+    );
+    r(
+        "map-to-the-router",
+        &rules("maps = [{ public = \"198.51.100.7\", to = \"10.0.5.1\" }]"),
+        5,
+        "router.maps",
+        "10.0.5.1 is not a machine on the segment",
+    );
     r(
         "no-hosts",
         "segment = \"s\"\n[hosts]\n",

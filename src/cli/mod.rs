@@ -953,19 +953,40 @@ The file is TOML; every key is checked and unknown keys are refused. Top level: 
 (the segment's MTU, 576-65535; default: what the tunnels' encapsulation leaves of this host's \
 paths to the others, 1500 where no route says otherwise yet), vni (vxlan only; default derived \
 from the segment's name), mesh (default true; false: hub and spoke around the router host), \
-encrypt (\"wireguard\" is not supported yet: refused, nothing is changed).
+encrypt (\"wireguard\": carry the tunnels inside WireGuard; see Encryption below).
 
 [router] (optional): host (a key of [hosts]), address (the bridge's there, with the \
 segment's prefix: 10.0.5.1/24), dhcp (FIRST-LAST inside that subnet: serve DHCP), masquerade \
 (true: masquerade the subnet out of the router host), out (only what leaves by this \
 interface), reservations ({ \"MAC\" = \"IP\" }), lease_file (an absolute path; default dhcp \
-serve's), lease_time (90s, 30m, 12h, 1d; default 1h), dns (true: the DHCP server answers DNS \
-on the bridge's address for the clients' names, as `dhcp serve` does without --no-dns; needs \
-dhcp).
+serve's), lease_time (90s, 30m, 12h, 1d; default 1h), forwards ([{ port = 8080, to = \
+\"10.0.5.10:80\" }]: `nat forward` of the router host's port to a machine on the segment; \
+also proto (tcp or udp), in (only what arrives by this interface), addr (only to this address \
+of the host); reflected back to the segment, so its machines reach the port at the router's \
+public address too), maps ([{ public = \"198.51.100.10\", to = \"10.0.5.20\", in = \"eth0\" \
+}]: `nat map`, 1:1 NAT; the public address is added to `in` as a /32 when no interface has it, \
+and removed with the map), dns (true: the DHCP server answers DNS on the bridge's address for \
+the clients' names, as `dhcp serve` does without --no-dns; needs dhcp).
 
-[hosts.NAME]: underlay (the address the other hosts reach it at), local (its own address when \
-it differs, behind 1:1 NAT), ports ([\"eth1\"]: more interfaces to put on the bridge there), \
-public_key (for encryption).
+[hosts.NAME]: underlay (the address the other hosts reach it at; only in an encrypted segment \
+may a host behind NAT have none), local (its own address when it differs, behind 1:1 NAT), \
+ports ([\"eth1\"]: more interfaces to put on the bridge there), public_key (its WireGuard \
+public key, required on every host of an encrypted segment: `l2x key gen` prints it).
+
+Encryption: with encrypt = \"wireguard\", apply makes one WireGuard interface, SEGMENT-wg, run by \
+the kernel module or, where the kernel has none, by wireguard-go (apply says which; doctor \
+reports both). Its private key is --key-file, default /etc/l2x/SEGMENT.key (mode 0600, made by \
+`l2x key gen --out PATH`), and must be the one whose public key the file gives this host. It \
+has one peer per host it has a tunnel to, allowed only that host's inner address; the inner \
+addresses (a unique local IPv6 /64, fdXX:XXXX:XXXX::/64 derived from the segment's name, each \
+host at its slot) and the UDP port (51820-55915, derived from the name) are the same on every \
+host. The segment's tunnels run between the inner addresses, so nothing but WireGuard's UDP \
+crosses the underlay. A host without underlay gets no endpoint in its peers' configuration: \
+it sends keepalives every 25 s and they answer it where its packets come from; two hosts \
+that both lack an underlay and would have a tunnel between them are refused. The MTU counts \
+both layers: WireGuard's 60 bytes (80 over IPv6) and the tunnel's over IPv6. Changing a key in \
+the file and applying again swaps exactly that peer. status adds each peer's last handshake \
+and names those without one; show lists the WireGuard interfaces and their peers.
 
 Everything both ends of a tunnel agree on comes from the file alone, the same way on every \
 host: the tunnel toward host NAME is called SEGMENT-NAME (a full mesh over VXLAN is one device, \
@@ -1006,15 +1027,19 @@ prints the plan and changes nothing. JSON (-j): {\"changes\": [{\"object\", \"na
 value: {\"segment\", \"host\", \"mtu\", \"bridge\": {\"name\", \"mac\", \"address\"}, \"tunnels\": \
 [{\"name\", \"kind\", \"peers\", \"local\", \"remotes\", \"key\", \"ttl\", \"vni\", \"dport\", \"l2tp\" \
 ({\"tunnel_id\", \"peer_tunnel_id\", \"session_id\", \"peer_session_id\", \"sport\", \"dport\"} or \
-null), \"isolated\"}], \"ports\", \"masquerade\" ({\"source\", \"out\"} or null), \"dhcp\" (the \
-`dhcp serve` arguments, or null)}}: what a peer configured by hand must mirror.
+null), \"isolated\"}], \"wireguard\" (encrypted only: {\"name\", \"address\", \"listen_port\", \
+\"underlay\", \"peers\": [{\"host\", \"public_key\", \"endpoint\", \"keepalive\", \"allowed_ips\"}]}), \
+\"ports\", \"masquerade\" ({\"source\", \"out\"} or null), \"forwards\" and \"maps\" (as nat show \
+lists them), \"dhcp\" (the `dhcp serve` arguments, or null)}}: what a peer configured by hand \
+must mirror.
 
 At boot: contrib/systemd/l2x@.service applies /etc/l2x/SEGMENT.toml before container managers \
 start (`systemctl enable --now l2x@SEGMENT`) and takes it down when stopped.";
 
 const DOWN_HELP: &str = "\
-Removes what apply made for the segment on this host: its tunnels, its bridge (ports that \
-others attached are released, not deleted), the masquerade, and the DHCP server (its lease \
+Removes what apply made for the segment on this host: its tunnels, its WireGuard interface, its \
+bridge (ports that others attached are released, not deleted), the masquerade, forwards and \
+maps (with the public addresses apply added), and the DHCP server (its lease \
 file stays, so a later apply hands the same addresses out again). Ports the file names are \
 given back as they were before apply attached them (MTU and state). Nothing that is not the \
 segment's is touched: a bridge of the segment's name made by hand is left alone and said so. \
@@ -1034,16 +1059,22 @@ segment are reached through it. It needs IPv6 on the bridges (the kernel's defau
 with disable_ipv6 set never answers) and root, as ping does.
 
 Each row: the peer, the tunnel the frames leave by, its kind and MTU, whether the probe \
-crossed both ways and its round-trip time, and the tunnel's receive and transmit counters. \
-Exit status 1 when a peer did not answer (the table is printed all the same). JSON (-j): \
-{\"segment\", \"host\", \"peers\": [{\"host\", \"tunnel\", \"kind\", \"mtu\" (or null: no tunnel \
-here), \"reachable\" (bool), \"rtt_ms\" (or null), \"counters\": {\"rx_packets\", \"tx_packets\", \
-\"rx_bytes\", \"tx_bytes\", \"rx_errors\", \"tx_errors\", \"rx_dropped\", \"tx_dropped\"} (or null)}], \
+crossed both ways and its round-trip time, and the tunnel's receive and transmit counters; in \
+an encrypted segment also when WireGuard last completed a handshake with the peer (\"never\": \
+its public key in the file is not its key, or it is out of reach). Exit status 1 when a peer \
+did not answer (the table is printed all the same), naming the peers without a handshake. \
+JSON (-j): {\"segment\", \"host\", \"peers\": [{\"host\", \"tunnel\", \"kind\", \"mtu\" (or null: no \
+tunnel here), \"reachable\" (bool), \"rtt_ms\" (or null), \"counters\": {\"rx_packets\", \
+\"tx_packets\", \"rx_bytes\", \"tx_bytes\", \"rx_errors\", \"tx_errors\", \"rx_dropped\", \
+\"tx_dropped\"} (or null), \"wireguard\" (encrypted only: {\"public_key\", \"endpoint\", \
+\"allowed_ips\", \"handshake_ago\" (seconds, or null: never), \"rx_bytes\", \"tx_bytes\"})}], \
 \"unreachable\" (how many did not answer)}.";
 
 const SHOW_JSON: &str = "\
-JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"nat\": {...}, \"dhcp\": [...]} with each \
-section as its own show command prints it (see l2x-bridge-show(1), l2x-tunnel-show(1), \
-l2x-nat-show(1)); \"dhcp\" lists the DHCP servers running in this namespace, found by their \
+JSON (-j): {\"bridges\": [...], \"tunnels\": [...], \"wireguard\": [...], \"nat\": {...}, \
+\"dhcp\": [...]} with each section as its own show command prints it (see l2x-bridge-show(1), \
+l2x-tunnel-show(1), l2x-nat-show(1)); \"wireguard\" lists the WireGuard interfaces, each \
+{\"name\", \"backend\" (\"kernel\" or \"wireguard-go\"), \"public_key\", \"listen_port\", \"peers\": \
+[{\"public_key\", \"endpoint\", \"allowed_ips\", \"handshake_ago\", \"rx_bytes\", \"tx_bytes\"}]}; \"dhcp\" lists the DHCP servers running in this namespace, found by their \
 runtime records under /run/l2x/servers, each {\"bridge\", \"pid\", \"leases\" (active leases in \
 its lease file)}.";

@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::segment::{self, dhcp_running, stop_dhcp, summarize};
 use super::{Ctx, engine};
 use crate::cli::SegmentArgs;
-use crate::nl::netns;
+use crate::nl::{netns, uapi};
 use crate::plan::{Action, Event};
 use crate::segment::part::Part;
 use crate::segment::plan;
@@ -33,6 +33,9 @@ pub fn run(ctx: &mut Ctx, args: &SegmentArgs, dry_run: bool) -> Result<()> {
     }
     if !dry_run {
         Record::remove(&netns_id, &seg.name)?;
+        if let Some(w) = &part.wireguard {
+            uapi::forget(&w.name)?;
+        }
     }
     let events = summarize(events, &part, "down", "take down");
     ctx.report(&events, dry_run);

@@ -57,6 +57,7 @@ pub fn read(
             .cloned(),
     );
     let kinds = kinds(part);
+    let publics = segment::nat::publics(part, rec);
     let wireguard = derive::wireguard_name(&part.segment);
     let tag = part.marks.l2tp_tag;
     let ours = move |id: u32| derive::is_l2tp_id(tag, id);
@@ -71,7 +72,8 @@ pub fn read(
         ports: &ports,
         kinds: &kinds,
         l2tp,
-        nat: part.masquerade.is_some() || !rec.masquerades.is_empty(),
+        nat: segment::nat::wanted(part, rec),
+        publics: &publics,
         wireguard: &wireguard,
     };
     state::segment::read(s, &asked)

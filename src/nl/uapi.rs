@@ -111,6 +111,21 @@ pub fn start(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Once interface `name` was deleted: its daemon removes its socket as it ends, a moment later;
+/// then this namespace's socket directory goes too, if no other interface's socket is in it.
+pub fn forget(name: &str) -> Result<()> {
+    let sock = socket(name)?;
+    for _ in 0..50 {
+        if !sock.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Not empty (another interface, or a daemon slow to end): it stays, and does no harm.
+    let _ = fs::remove_dir(socket_dir()?);
+    Ok(())
+}
+
 fn colon(said: &str) -> String {
     if said.is_empty() {
         String::new()

@@ -7,7 +7,7 @@ use std::fmt::Display;
 
 use anyhow::{Result, bail};
 
-use super::Step;
+use super::{Action, Change, Event, Step};
 
 #[derive(Debug, Clone)]
 pub struct Difference {
@@ -122,6 +122,22 @@ pub fn fixes(diffs: Diffs) -> Option<Vec<Step>> {
         steps.extend(d.fix?);
     }
     Some(steps)
+}
+
+/// An object that exists, converged: unchanged when nothing differs, else one change that
+/// fixes every difference in place; an error when one of them cannot be fixed so.
+pub fn converge(object: &'static str, name: &str, diffs: Diffs) -> Result<Change> {
+    if diffs.is_empty() {
+        return Ok(Change::unchanged(object, name));
+    }
+    let detail = summary(&diffs);
+    let Some(steps) = fixes(diffs) else {
+        bail!("{name} cannot be changed in place: {detail}");
+    };
+    Ok(Change::new(
+        Event::new(object, name, Action::Change, detail),
+        steps,
+    ))
 }
 
 /// The differences in words, for a change's detail.

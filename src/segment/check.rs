@@ -10,44 +10,21 @@ use std::path::PathBuf;
 use ipnetwork::{IpNetwork, Ipv4Network};
 use toml::Spanned;
 
-use super::derive;
-use super::file::{self, Fault};
+use super::checker::Checker;
+pub use super::checker::Refusal;
+use super::file;
 use super::{Host, Router, Segment};
+use super::{derive, rules};
 use crate::cli::values::{self, IfName};
 use crate::cli::{HostReservation, Ipv4Range, Mac, Owner};
 use crate::msg::wireguard::key::PublicKey;
 use crate::spec::tunnel::{TunnelKind, is_host_address};
 
-/// Why a file is not applied.
-#[derive(Debug)]
-pub enum Refusal {
-    /// The file is wrong: exit status 2.
-    Wrong(Fault),
-}
-
 /// The MTUs a segment may have: IPv4's minimum datagram to what a bridge takes.
 const MTU_RANGE: std::ops::RangeInclusive<u32> = 576..=65535;
 
-struct Checker<'a> {
-    text: &'a str,
-}
-
-impl Checker<'_> {
-    fn fault(&self, key: &str, span: std::ops::Range<usize>, message: String) -> Fault {
-        Fault {
-            line: file::line_of(self.text, span.start),
-            key: Some(key.to_string()),
-            message,
-        }
-    }
-
-    fn at<T>(&self, key: &str, value: &Spanned<T>, message: impl Into<String>) -> Refusal {
-        Refusal::Wrong(self.fault(key, value.span(), message.into()))
-    }
-}
-
 pub fn check(file: file::File, text: &str) -> Result<Segment, Refusal> {
-    let c = Checker { text };
+    let c = Checker::new(text);
     let encrypted = match &file.encrypt {
         Some(encrypt) => encryption(&c, encrypt)?,
         None => false,
@@ -391,6 +368,8 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
             "DNS runs with the segment's DHCP server: give router.dhcp".into(),
         )));
     }
+    let forwards = rules::forwards(c, f.forwards.as_deref().unwrap_or_default(), address)?;
+    let maps = rules::maps(c, f.maps.as_deref().unwrap_or_default(), address)?;
     Ok(Router {
         host: host.clone(),
         address,
@@ -401,6 +380,8 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
         reservations: dhcp.reservations,
         lease_file: dhcp.lease_file,
         lease_time: dhcp.lease_time,
+        forwards,
+        maps,
     })
 }
 

@@ -39,6 +39,40 @@ pub struct Router {
     pub lease_file: Option<Spanned<String>>,
     /// Extension: how long a lease lasts (`dhcp serve --lease-time`).
     pub lease_time: Option<Spanned<String>>,
+    /// Ports of the router host forwarded to machines on the segment (`nat forward`).
+    pub forwards: Option<Vec<Spanned<Forward>>>,
+    /// Public addresses standing for machines on the segment, 1:1 (`nat map`).
+    pub maps: Option<Vec<Spanned<Map>>>,
+}
+
+/// `{ port = 8080, to = "10.0.5.10:80", proto = "tcp", in = "eth0", addr = "198.51.100.1" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    pub port: Spanned<Port>,
+    pub to: Spanned<String>,
+    pub proto: Option<Spanned<String>>,
+    #[serde(rename = "in")]
+    pub iface: Option<Spanned<String>>,
+    pub addr: Option<Spanned<String>>,
+}
+
+/// A port as TOML has it: a number, or a range as text (`"5000-5010"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Port {
+    Number(u16),
+    Text(String),
+}
+
+/// `{ public = "198.51.100.10", to = "10.0.5.20", in = "eth0" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Map {
+    pub public: Spanned<String>,
+    pub to: Spanned<String>,
+    #[serde(rename = "in")]
+    pub iface: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,12 +7,15 @@
 //! (the ports it attached as they were, the rules and the DHCP server it started).
 
 pub mod check;
+mod checker;
 pub mod derive;
 pub mod file;
+pub mod nat;
 pub mod owner;
 pub mod part;
 pub mod plan;
 pub mod record;
+mod rules;
 pub mod whoami;
 
 use std::fs::File;
@@ -24,6 +27,8 @@ use anyhow::{Result, anyhow};
 use ipnetwork::Ipv4Network;
 
 use crate::cli::{HostReservation, Ipv4Range};
+use crate::msg::nft::forward::Forward;
+use crate::msg::nft::map::Map;
 use crate::msg::wireguard::key::PublicKey;
 use crate::report::{Hinted, usage};
 use crate::spec::tunnel::TunnelKind;
@@ -64,6 +69,11 @@ pub struct Router {
     pub lease_file: Option<PathBuf>,
     /// As the file writes it (`12h`), checked.
     pub lease_time: Option<String>,
+    /// Ports of the router host forwarded to machines on the segment, reflected back to the
+    /// segment too (hairpin).
+    pub forwards: Vec<Forward>,
+    /// Public addresses of the router host standing for machines on the segment.
+    pub maps: Vec<Map>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,10 @@ use super::{Host, Segment};
 use crate::msg::gretap::GretapSpec;
 use crate::msg::l2tp::{Encap, L2TP_L2SPECTYPE_DEFAULT, SessionSpec, TunnelSpec};
 use crate::msg::link::format_mac;
+use crate::msg::nft::forward::Forward;
+use crate::msg::nft::map::Map;
 use crate::msg::nft::masquerade::Masquerade;
+use crate::msg::nft::nat::NatRule;
 use crate::msg::vxlan::{VXLAN_PORT, VxlanSpec};
 use crate::msg::wireguard::key::PrivateKey;
 use crate::spec::bridge::Bridge;
@@ -36,6 +39,10 @@ pub struct Part {
     /// The file's `ports` of this host.
     pub ports: Vec<String>,
     pub masquerade: Option<MasqueradeEnd>,
+    /// On the router host: its ports forwarded to machines on the segment, and its public
+    /// addresses that stand for some.
+    pub forwards: Vec<Forward>,
+    pub maps: Vec<Map>,
     /// The `l2x dhcp serve` arguments of the segment's DHCP server, on the router host.
     pub dhcp: Option<Vec<String>>,
     #[serde(skip)]
@@ -117,6 +124,8 @@ impl Part {
                 source: nat::masquerade(r.address, None).source,
                 out: r.out.clone(),
             }),
+            forwards: router.map(|r| r.forwards.clone()).unwrap_or_default(),
+            maps: router.map(|r| r.maps.clone()).unwrap_or_default(),
             dhcp: router.and_then(|r| {
                 let range = r.dhcp?;
                 let mut args = ["dhcp", "serve", &s.name, "--range", &range.to_string()]
@@ -145,6 +154,16 @@ impl Part {
         self.masquerade
             .as_ref()
             .map(|m| nat::masquerade(m.source, m.out.clone()))
+    }
+
+    /// Every rule of table ip l2x this host's part wants: its forwards, maps and masquerade.
+    pub fn nat_rules(&self) -> Vec<NatRule> {
+        let forwards = self.forwards.iter().cloned().map(NatRule::from);
+        let maps = self.maps.iter().cloned().map(NatRule::from);
+        forwards
+            .chain(maps)
+            .chain(self.masquerade().map(NatRule::from))
+            .collect()
     }
 
     /// The bridge as the planner takes it: up at the segment's MTU, with its MAC, the router's

@@ -10,22 +10,22 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use anyhow::{Result, anyhow};
 
+use super::nat;
 use super::owner::Owner;
 use super::part::{Part, TunnelEnd};
-use super::record::{Before, Masq, Record};
+use super::record::{Before, Record};
 use crate::msg::l2tp;
 use crate::msg::link::Link;
-use crate::msg::nft::nat::NatRule;
 use crate::msg::wireguard::Backend;
 use crate::msg::wireguard::key::PrivateKey;
 use crate::plan::{Action, Change, Event, Master, Op, Plan, Run, Set, Step};
 use crate::report::Hinted;
 use crate::spec::Mode;
+use crate::spec::bridge;
 use crate::spec::hostbridge::Carried;
 use crate::spec::port::{ETH_DATA_LEN, Port, PortHave};
 use crate::spec::tunnel::{self, TunnelKind, TunnelState};
 use crate::spec::wireguard::{self as wg, Have as WgHave};
-use crate::spec::{bridge, nat};
 use crate::state::segment::SegmentState;
 use crate::state::tunnel::Tunnel as Have;
 
@@ -127,6 +127,8 @@ pub fn apply(
         host: part.host.clone(),
         ports: rec.ports.clone(),
         masquerades: rec.masquerades.clone(),
+        forwards: rec.forwards.clone(),
+        maps: rec.maps.clone(),
         // What the server runs with changes only once it was restarted so.
         dhcp: rec.dhcp.clone(),
     };
@@ -135,7 +137,7 @@ pub fn apply(
         // The bridge has no index until it is made: steps find it by name then.
         plan.known.remove(&part.bridge.name);
     }
-    plan.extend(masquerade(part, st, rec, &mut record)?);
+    plan.extend(nat::apply(part, st, rec, &mut record)?);
     Ok(Applied { plan, record })
 }
 
@@ -159,36 +161,11 @@ fn ports(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> R
     Ok(plan)
 }
 
-/// The router's masquerade in place of the one apply added before, if that differs. The
-/// record learns the new one before it is added.
-fn masquerade(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) -> Result<Plan> {
-    let wanted = part.masquerade();
-    if let Some(m) = &wanted {
-        let rule = Masq {
-            source: m.source,
-            out: m.out.clone(),
-        };
-        if !record.masquerades.contains(&rule) {
-            record.masquerades.push(rule);
-        }
-    }
-    let Some(now) = &st.ruleset else {
-        return Ok(Plan::default());
-    };
-    let wanted: Option<NatRule> = wanted.map(Into::into);
-    nat::plan_swap(&recorded(rec), wanted.as_ref(), now, st.forwarding)
-}
-
 /// The record once apply is done: the ports it gave back and the rules it removed are
 /// forgotten.
 pub fn settled(part: &Part, mut record: Record) -> Record {
     record.ports.retain(|name, _| part.ports.contains(name));
-    let wanted = part.masquerade();
-    record.masquerades.retain(|m| {
-        wanted
-            .as_ref()
-            .is_some_and(|w| w.source == m.source && w.out == m.out)
-    });
+    nat::settled(part, &mut record);
     record
 }
 
@@ -231,18 +208,7 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
         )),
         None => {}
     }
-    let mut gone = recorded(rec);
-    if let Some(m) = part.masquerade() {
-        let m: NatRule = m.into();
-        if !gone.contains(&m) {
-            gone.push(m);
-        }
-    }
-    if let Some(now) = &st.ruleset
-        && !gone.is_empty()
-    {
-        plan.extend(nat::plan_swap(&gone, None, now, st.forwarding)?);
-    }
+    plan.extend(nat::down(part, st, rec)?);
     Ok(plan)
 }
 
@@ -263,14 +229,6 @@ fn give_back(part: &Part, st: &SegmentState, rec: &Record) -> Plan {
         }
     }
     plan
-}
-
-/// The masquerades apply added, as rules.
-fn recorded(rec: &Record) -> Vec<NatRule> {
-    rec.masquerades
-        .iter()
-        .map(|m| nat::masquerade(m.source, m.out.clone()).into())
-        .collect()
 }
 
 /// A link in the way must be the segment's: anyone else's is a conflict, and nothing is sent.

@@ -1,6 +1,7 @@
 //! What apply did that the kernel cannot tell afterwards: the ports the file named, as they
 //! were before apply attached them (so that `down`, or an apply of a file that no longer names
-//! one, gives it back as it was), the masquerades it added (a rule carries no owner), and the
+//! one, gives it back as it was), the masquerades, port forwards and maps it added (a rule
+//! carries no owner), and the
 //! `dhcp serve` command line its DHCP server was started with (kept when the file still says
 //! so, restarted when it says otherwise). One record per namespace and segment, in
 //! /run/l2x/segments: it lives as long as what it describes, which a reboot takes too.
@@ -18,6 +19,9 @@ use anyhow::{Context, Result};
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
+use crate::msg::nft::forward::Forward;
+use crate::msg::nft::map::Map;
+
 const DIR: &str = "/run/l2x/segments";
 /// What a file may hold before it is taken for something other than a record.
 const MAX_RECORD: u64 = 1 << 20;
@@ -29,6 +33,11 @@ pub struct Record {
     /// The interfaces the file named in `ports`, as they were before they were attached.
     pub ports: BTreeMap<String, Before>,
     pub masquerades: Vec<Masq>,
+    /// The port forwards and 1:1 maps it added (none in a record of an older l2x).
+    #[serde(default)]
+    pub forwards: Vec<Forward>,
+    #[serde(default)]
+    pub maps: Vec<Map>,
     /// The server apply started.
     pub dhcp: Option<Serving>,
 }

@@ -39,21 +39,10 @@ impl Bridge {
         };
         plan.knows(&have.link);
         let diffs = self.differences(have, mode)?;
-        if diffs.is_empty() {
-            plan.push(Change::unchanged(OBJECT, &self.name));
-            return Ok(plan);
-        }
         if mode == Mode::Refuse {
             diff::none_or_fail(&diffs, &format!("{} exists", self.name))?;
         }
-        let detail = diff::summary(&diffs);
-        let Some(steps) = diff::fixes(diffs) else {
-            bail!("{} cannot be changed in place: {detail}", self.name);
-        };
-        plan.push(Change::new(
-            Event::new(OBJECT, &self.name, Action::Change, detail),
-            steps,
-        ));
+        plan.push(diff::converge(OBJECT, &self.name, diffs)?);
         Ok(plan)
     }
 

@@ -85,18 +85,18 @@ pub fn plan_del(rule: &NatRule, now: &Ruleset, forwarding: bool) -> Result<Plan>
 }
 
 /// The rules `gone` removed and `wanted` added, in one rewrite: what converging a table to a
-/// file does when the rule it wants changed (a segment's router address). Forwarding is
-/// turned on when a rule is wanted, and left as it is otherwise.
+/// file does when the rules it wants changed (a segment's router address, its forwards).
+/// Forwarding is turned on when a rule is wanted, and left as it is otherwise.
 pub fn plan_swap(
     gone: &[NatRule],
-    wanted: Option<&NatRule>,
+    wanted: &[NatRule],
     now: &Ruleset,
     forwarding: bool,
 ) -> Result<Plan> {
     let before = rules(&now.owned)?;
     let dropped: Vec<&NatRule> = gone
         .iter()
-        .filter(|r| Some(*r) != wanted && before.contains(r))
+        .filter(|r| !wanted.contains(r) && before.contains(r))
         .collect();
     let mut after: Vec<NatRule> = before
         .iter()
@@ -104,22 +104,28 @@ pub fn plan_swap(
         .cloned()
         .collect();
     let mut events = Vec::new();
-    if let Some(rule) = wanted {
-        let (kind, name) = (rule.kind(), rule.what());
-        if !after.contains(rule) {
-            after.push(rule.clone());
-            events.push(
-                Event::new(OBJECT, name, Action::AddRule, kind)
-                    .said(format!("{kind} added"), format!("add {kind}")),
-            );
-        } else if now.owned.holds_exactly(&after) || !dropped.is_empty() {
-            events.push(Event::unchanged(OBJECT, name));
-        } else {
-            events.push(
-                Event::new(OBJECT, name, Action::Change, "table ip l2x repaired")
-                    .said("unchanged (table ip l2x repaired)", "repair table ip l2x"),
-            );
+    let mut kept = Vec::new();
+    for rule in wanted {
+        if after.contains(rule) {
+            kept.push(rule);
+            continue;
         }
+        let kind = rule.kind();
+        after.push(rule.clone());
+        events.push(
+            Event::new(OBJECT, rule.what(), Action::AddRule, kind)
+                .said(format!("{kind} added"), format!("add {kind}")),
+        );
+    }
+    // Every rule is there, but the table is not exactly as l2x makes it (edited by hand).
+    let repair = events.is_empty() && dropped.is_empty() && !now.owned.holds_exactly(&after);
+    for (i, rule) in kept.into_iter().enumerate() {
+        events.push(if repair && i == 0 {
+            Event::new(OBJECT, rule.what(), Action::Change, "table ip l2x repaired")
+                .said("unchanged (table ip l2x repaired)", "repair table ip l2x")
+        } else {
+            Event::unchanged(OBJECT, rule.what())
+        });
     }
     for rule in &dropped {
         let kind = rule.kind();
@@ -144,7 +150,7 @@ pub fn plan_swap(
             steps,
         ));
     }
-    if wanted.is_some() {
+    if !wanted.is_empty() {
         plan.push(enable_forwarding(forwarding));
     }
     Ok(plan)
@@ -304,7 +310,13 @@ mod tests {
         let m = |net: &str| masquerade(net.parse().unwrap(), None);
         let (old, new) = (rule("10.0.6.0/24"), rule("10.0.5.0/24"));
         let now = ruleset(&[m("10.0.6.0/24")]);
-        let plan = plan_swap(std::slice::from_ref(&old), Some(&new), &now, true).unwrap();
+        let plan = plan_swap(
+            std::slice::from_ref(&old),
+            std::slice::from_ref(&new),
+            &now,
+            true,
+        )
+        .unwrap();
         assert_eq!(plan.steps(), ["rewrite table ip l2x (1 rules)"]);
         let said: Vec<&str> = plan.changes.iter().map(|c| c.event.done.as_str()).collect();
         assert_eq!(
@@ -316,9 +328,9 @@ mod tests {
             ]
         );
         let held = ruleset(&[m("10.0.5.0/24")]);
-        let same = plan_swap(&[], Some(&new), &held, true).unwrap();
+        let same = plan_swap(&[], std::slice::from_ref(&new), &held, true).unwrap();
         assert!(same.is_noop(), "{same:?}");
-        let gone = plan_swap(std::slice::from_ref(&new), None, &held, true).unwrap();
+        let gone = plan_swap(std::slice::from_ref(&new), &[], &held, true).unwrap();
         assert_eq!(gone.steps(), ["rewrite table ip l2x (0 rules)"]);
         assert_eq!(gone.changes.last().unwrap().event.object, "table");
     }

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use ipnetwork::IpNetwork;
 
 use super::bridge::{self, address_step};
@@ -70,19 +70,7 @@ impl WireGuard {
             return Ok(plan);
         };
         plan.knows(&have.link.link);
-        let diffs = self.differences(&have);
-        if diffs.is_empty() {
-            plan.push(Change::unchanged(OBJECT, &self.name));
-            return Ok(plan);
-        }
-        let detail = diff::summary(&diffs);
-        let Some(steps) = diff::fixes(diffs) else {
-            bail!("{} cannot be changed in place: {detail}", self.name);
-        };
-        plan.push(Change::new(
-            Event::new(OBJECT, &self.name, Action::Change, detail),
-            steps,
-        ));
+        plan.push(diff::converge(OBJECT, &self.name, self.differences(&have))?);
         Ok(plan)
     }
 
@@ -142,11 +130,11 @@ impl WireGuard {
                 ..Set::default()
             }),
         ]);
-        let detail = format!(
-            "by {backend}, port {}, {} peers",
-            self.listen_port,
-            self.peers.len()
-        );
+        let peers = match self.peers.len() {
+            1 => "1 peer".to_string(),
+            n => format!("{n} peers"),
+        };
+        let detail = format!("by {backend}, port {}, {peers}", self.listen_port);
         Change::new(
             Event::new(OBJECT, &self.name, Action::Create, detail),
             steps,

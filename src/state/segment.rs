@@ -5,6 +5,8 @@
 //! is read too: what a bridge deleted by hand left behind. One lookup per name not among the
 //! bridge's ports and one dump of the ports: the cost grows with the segment, not the host.
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use anyhow::Result;
 
 use super::l2tp::{self, L2tp};
@@ -31,8 +33,10 @@ pub struct Asked<'a> {
     /// When the segment may have L2TP tunnels: which tunnel ids are its own. Sessions in
     /// those tunnels are read whatever their names.
     pub l2tp: Option<&'a dyn Fn(u32) -> bool>,
-    /// Whether the ruleset and forwarding are wanted (a router's masquerade).
+    /// Whether the ruleset and forwarding are wanted (a router's rules in table ip l2x).
     pub nat: bool,
+    /// Public addresses of maps: which interface holds each, if one does.
+    pub publics: &'a [Ipv4Addr],
     /// The segment's WireGuard interface, whether the file asks for one or not (one left from
     /// when it did).
     pub wireguard: &'a str,
@@ -63,6 +67,8 @@ pub struct SegmentState {
     /// bridge port (all but IPv6 link-local ones) and every route not made by the kernel.
     pub addrs: Vec<Addr>,
     pub routes: Vec<IpRoute>,
+    /// The addresses of `Asked::publics` that an interface holds, with its name.
+    pub publics: Vec<(String, Addr)>,
 }
 
 impl SegmentState {
@@ -141,7 +147,23 @@ pub fn read(s: &mut Sockets, asked: &Asked) -> Result<SegmentState> {
         st.forwarding = sysctl::forwarding()?;
     }
     st.wireguard = read_wireguard(s, asked.wireguard)?;
+    st.publics = held(s, asked.publics)?;
     Ok(st)
+}
+
+fn held(s: &mut Sockets, publics: &[Ipv4Addr]) -> Result<Vec<(String, Addr)>> {
+    if publics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    for a in links::addresses(&mut s.route, 0)? {
+        if publics.iter().any(|p| a.net.ip() == IpAddr::V4(*p))
+            && let Some(l) = links::find_index(&mut s.route, a.index)?
+        {
+            found.push((l.name, a));
+        }
+    }
+    Ok(found)
 }
 
 fn read_wireguard(s: &mut Sockets, name: &str) -> Result<Option<WireguardHave>> {

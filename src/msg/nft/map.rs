@@ -14,7 +14,7 @@ use super::expr::{Expr, NFT_META_IIFNAME, NFT_META_OIFNAME, NFT_NAT_DNAT, NFT_NA
 use super::matches::{self, Cursor, IPV4_DADDR, IPV4_SADDR};
 use super::nat::{Listed, NatChain};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Map {
     pub public: Ipv4Addr,
     pub to: Ipv4Addr,
