@@ -702,7 +702,9 @@ No duplicate addresses: before an address is first offered, the server asks the 
 ARP (two who-has requests 200 ms apart); a machine that answers (one with a static address, or \
 a lease from a server that is gone) keeps its address, which is kept out of use for an hour as \
 a DECLINEd one is, and the client is offered another when it asks again. A client's own bound \
-address is offered without a probe, and an address found free is not probed again for 30 s. A \
+address is offered without a probe, and so is one to a relayed client (it is on its relay's \
+link, which the bridge's ARP does not reach); an address found free is not probed again for \
+30 s. A \
 client holds one lease: when it (by client identifier or hardware address) takes a new \
 address, its old lease ends, and `dhcp leases` no longer lists it.
 

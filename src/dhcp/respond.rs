@@ -44,9 +44,9 @@ pub struct Outgoing {
     pub dest: Destination,
     /// An ACK: it may go only once the lease it promises is on disk.
     pub durable: bool,
-    /// An OFFER of an address that may be in use by a machine the server knows nothing of:
-    /// it may go only once a probe found the address free. With the address, the client's
-    /// own MAC: the client may answer the probe for an address it still holds.
+    /// An OFFER of an address that may be in use by a machine on the bridge the server knows
+    /// nothing of: it may go only once a probe found the address free. With the address, the
+    /// client's own MAC: the client may answer the probe for an address it still holds.
     pub probe: Option<(Ipv4Addr, Mac)>,
     /// What to log when (if) it is sent.
     pub note: Option<Note>,
@@ -114,9 +114,11 @@ pub fn respond(
             let text = format!("OFFER {yiaddr} to {mac} (xid {:#x})", m.msg.xid());
             let note = Note::new(Level::Debug, OFFER, text);
             let offer = Reply::Offer { yiaddr, lease_secs };
+            // A relayed client is on its relay's link, which the bridge's ARP does not reach.
+            let probe = !known && giaddr.is_unspecified();
             Answer {
                 reply: Some(Outgoing {
-                    probe: (!known).then_some((yiaddr, m.client.mac)),
+                    probe: probe.then_some((yiaddr, m.client.mac)),
                     ..reply(offer, false, Some(note))
                 }),
                 ..Answer::default()
@@ -281,6 +283,11 @@ mod tests {
             &with(MessageType::Discover, [10, 0, 5, 2], [0; 4]),
         );
         assert_eq!(sent_to(&relayed), Some(Ipv4Addr::new(10, 0, 5, 2)));
+        assert_eq!(
+            relayed.reply.unwrap().probe,
+            None,
+            "no ARP probe behind a relay"
+        );
     }
 
     #[test]
