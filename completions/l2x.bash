@@ -85,6 +85,9 @@ _l2x() {
             l2x__subcmd__bridge__subcmd__help,show)
                 cmd="l2x__subcmd__bridge__subcmd__help__subcmd__show"
                 ;;
+            l2x__subcmd__dhcp,forget)
+                cmd="l2x__subcmd__dhcp__subcmd__forget"
+                ;;
             l2x__subcmd__dhcp,help)
                 cmd="l2x__subcmd__dhcp__subcmd__help"
                 ;;
@@ -99,6 +102,9 @@ _l2x() {
                 ;;
             l2x__subcmd__dhcp,stop)
                 cmd="l2x__subcmd__dhcp__subcmd__stop"
+                ;;
+            l2x__subcmd__dhcp__subcmd__help,forget)
+                cmd="l2x__subcmd__dhcp__subcmd__help__subcmd__forget"
                 ;;
             l2x__subcmd__dhcp__subcmd__help,help)
                 cmd="l2x__subcmd__dhcp__subcmd__help__subcmd__help"
@@ -168,6 +174,9 @@ _l2x() {
                 ;;
             l2x__subcmd__help__subcmd__bridge,show)
                 cmd="l2x__subcmd__help__subcmd__bridge__subcmd__show"
+                ;;
+            l2x__subcmd__help__subcmd__dhcp,forget)
+                cmd="l2x__subcmd__help__subcmd__dhcp__subcmd__forget"
                 ;;
             l2x__subcmd__help__subcmd__dhcp,leases)
                 cmd="l2x__subcmd__help__subcmd__dhcp__subcmd__leases"
@@ -613,7 +622,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp)
-            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version serve leases stop request help"
+            opts="-n -j -q -v -h -V --netns --json --quiet --verbose --help --version serve leases forget stop request help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,9 +643,45 @@ _l2x() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        l2x__subcmd__dhcp__subcmd__help)
-            opts="serve leases stop request help"
+        l2x__subcmd__dhcp__subcmd__forget)
+            opts="-n -j -q -v -h -V --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --netns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__dhcp__subcmd__help)
+            opts="serve leases forget stop request help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__dhcp__subcmd__help__subcmd__forget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -745,13 +790,25 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__request)
-            opts="-n -j -q -v -h -V --timeout --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --timeout --resolv-conf --daemon --pid-file --hostname --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolv-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pid-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -771,7 +828,7 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__dhcp__subcmd__serve)
-            opts="-n -j -q -v -h -V --range --router --dns --lease-time --host --lease-file --daemon --pid-file --log-file --allow-other-servers --dry-run --netns --json --quiet --verbose --help --version"
+            opts="-n -j -q -v -h -V --range --router --dns --no-dns --domain --upstream --lease-time --host --hosts-file --lease-file --daemon --pid-file --log-file --allow-other-servers --dry-run --netns --json --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -789,11 +846,23 @@ _l2x() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lease-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hosts-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1033,8 +1102,22 @@ _l2x() {
             return 0
             ;;
         l2x__subcmd__help__subcmd__dhcp)
-            opts="serve leases stop request"
+            opts="serve leases forget stop request"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        l2x__subcmd__help__subcmd__dhcp__subcmd__forget)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -254,26 +254,31 @@ complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "del" -d 'Remove a rule, named by the flags that made it; IPv4 forwarding is left as it is'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand nat; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s q -l quiet -d 'Print nothing on success'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s v -l verbose -d 'Print each netlink request as it is sent'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s h -l help -d 'Print help'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -s V -l version -d 'Print version'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases stop request help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "forget" -d 'End the leases of an address or a MAC on a bridge by hand (its name leaves DNS)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and not __fish_seen_subcommand_from serve leases forget stop request help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l range -d 'The addresses to hand out, both ends included: 10.0.5.100-10.0.5.200' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l router -d 'The default router given to clients [default: the bridge\'s address in the range\'s subnet]' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dns -d 'A DNS server given to clients (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dns -d 'A DNS server given to clients instead of BRIDGE\'s own (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l domain -d 'The domain of the clients\' names in DNS, handed out as their search domain (option 15)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l upstream -d 'A resolver for names outside the domain (repeatable) [default: the host\'s, from /etc/resolv.conf]' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l lease-time -d 'How long a lease lasts: 90s, 30m, 12h, 1d' -r
-complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l host -d 'Always give IP to the client with hardware address MAC (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l host -d 'Always give IP to the client with hardware address MAC, or to the client that sends hostname NAME; NAME is its name in DNS (repeatable)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l hosts-file -d 'More reservations, one MAC=IP[,NAME] or NAME=IP a line; read again on SIGHUP' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l lease-file -d 'Where leases are kept [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l pid-file -d 'The pid file, also the lock that keeps a second server off the bridge [default: /run/l2x/[NETNS/]dhcp-BRIDGE.pid]' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l log-file -d 'Append the log here instead of stderr (with --daemon, the log is otherwise discarded)' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l no-dns -d 'Serve no DNS on BRIDGE\'s address (and hand out no DNS server unless --dns names one)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l daemon -d 'Detach once the socket is bound and the leases are loaded, and write the pid file'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l allow-other-servers -d 'Let other DHCP servers on the segment answer BRIDGE\'s clients too: without it, their replies entering BRIDGE by a port are dropped (table bridge l2x)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from serve" -l dry-run -d 'Print what would change (the plan) and change nothing'
@@ -289,6 +294,13 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s v -l verbose -d 'Print each netlink request as it is sent'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from leases" -s V -l version -d 'Print version'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -l dry-run -d 'Print what would change (the plan) and change nothing'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Print nothing on success'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'Print each netlink request as it is sent'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from forget" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l pid-file -d 'The server\'s pid file [default: the one it was started with]' -r -F
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -l dry-run -d 'Print what would change (the plan) and change nothing'
@@ -298,7 +310,11 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l timeout -d 'Give up after this long without a lease (90s, 30m, ...)' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l resolv-conf -d 'Write the lease\'s DNS servers and search domain (options 6 and 15) to this file, the container\'s /etc/resolv.conf' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l pid-file -d 'With --daemon: the pid file, also the lock that keeps a second client off IFACE [default: /run/l2x/[NETNS/]dhcp-IFACE.client.pid]' -r -F
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l hostname -d 'Send this hostname (option 12): the lease\'s name in the server\'s DNS' -r
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s n -l netns -d 'Run inside network namespace NAME (/run/netns/NAME), or the namespace file at a path' -r
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l daemon -d 'Keep the lease: detach once it is configured, renew it at T1 and rebind it at T2'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -l dry-run -d 'Print what would change (the plan) and change nothing'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s j -l json -d 'Print JSON: show commands their document, commands that change something their changes (keys documented in each command\'s page)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s q -l quiet -d 'Print nothing on success'
@@ -307,6 +323,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from request" -s V -l version -d 'Print version'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "forget" -d 'End the leases of an address or a MAC on a bridge by hand (its name leaves DNS)'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
 complete -c l2x -n "__fish_l2x_using_subcommand dhcp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -450,6 +467,7 @@ complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from nat" -f -a "show" -d 'List the rules l2x owns, and whether IPv4 forwarding is on'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "serve" -d 'Serve DHCPv4 on a bridge, answering on that bridge only'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "leases" -d 'List the leases of the server on a bridge (read from its lease file)'
+complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "forget" -d 'End the leases of an address or a MAC on a bridge by hand (its name leaves DNS)'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "stop" -d 'Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from dhcp" -f -a "request" -d 'Obtain a lease on an interface and configure its address, default route and MTU'
 complete -c l2x -n "__fish_l2x_using_subcommand help; and __fish_seen_subcommand_from lab" -f -a "up" -d 'Build the lab (hosts, tunnels, containers, DHCP, NAT, an internet host) and ping across it'

@@ -25,7 +25,12 @@ pub fn dhcp_server(mut data: &[u8]) {
         first: Ipv4Addr::new(10, 0, 0, 100),
         last: Ipv4Addr::new(10, 0, 0, 131),
     };
-    let reserved = [([2, 0, 0, 0, 0, 9], Ipv4Addr::new(10, 0, 1, 9))];
+    let reserved = [
+        "02:00:00:00:00:09=10.0.1.9,nine"
+            .parse()
+            .expect("a valid reservation"),
+        "printer=10.0.1.10".parse().expect("a valid reservation"),
+    ];
     let mut pool = Pool::new(range, &reserved, 60);
     let params = params_for(subnet);
     let mut now = NOW;
@@ -34,7 +39,7 @@ pub fn dhcp_server(mut data: &[u8]) {
         let (datagram, next) = rest.split_at(len);
         now += u64::from(*step);
         let answer = respond::respond(&mut pool, subnet, &params, datagram, now);
-        if let Some(lease) = &answer.record {
+        for lease in &answer.records {
             let mut text = String::new();
             leases::encode(lease, &mut text);
             let back = leases::parse(&text);

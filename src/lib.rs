@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod dhcp;
+mod dns;
 mod error;
 #[cfg(fuzzing)]
 pub mod fuzzing;

@@ -81,6 +81,11 @@ impl Logger {
         }
     }
 
+    /// Whether lines of `level` are shown at all, so a caller can skip making one that is not.
+    pub fn shows(&self, level: Level) -> bool {
+        level >= self.threshold
+    }
+
     pub fn warn(&mut self, kind: Kind, text: &str) {
         self.log_at(Instant::now(), Level::Warn, kind, text);
     }

@@ -218,6 +218,13 @@ fn wrong_files_are_refused_naming_the_key_and_the_line() {
         "is a multicast address",
     );
     r(
+        "dns-without-dhcp",
+        &GOOD.replace("dhcp = \"10.0.5.100-10.0.5.199\"", "dns = true"),
+        5,
+        "router.dns",
+        "DNS runs with the segment's DHCP server: give router.dhcp",
+    );
+    r(
         "reservations-without-dhcp",
         &GOOD.replace(
             "dhcp = \"10.0.5.100-10.0.5.199\"",
@@ -487,14 +494,6 @@ fn the_host_key_is_checked_before_anything_changes() {
 #[test]
 fn what_is_not_supported_yet_is_refused_naming_the_key() {
     let b = Bench::new();
-    b.refuses(
-        "dns",
-        &GOOD.replace("dhcp = ", "dns = true\ndhcp = "),
-        1,
-        5,
-        "router.dns",
-        "DNS for the segment is not supported yet",
-    );
     b.refuses(
         "unknown-encryption",
         &GOOD.replace("[router]", "encrypt = \"ipsec\"\n[router]"),

@@ -65,18 +65,7 @@ fn dhclient_gets_an_address_router_and_mtu_and_renews() {
     let c = lab.container();
     let serve = ["--lease-time", "8s"];
     lab.serve(&serve).ok();
-    let conf = lab.path("dhclient.conf");
-    fs::write(&conf, "request subnet-mask, routers, interface-mtu;\n").unwrap();
-    let (script, leases, pid) = (
-        lab.path("client.sh"),
-        lab.path("dhclient.leases"),
-        lab.path("dhclient.pid"),
-    );
-    let iface = lab.containers[c].iface.clone();
-    let args = [
-        "-4", "-d", "-cf", &conf, "-sf", &script, "-lf", &leases, "-pf", &pid, &iface,
-    ];
-    let _client = lab.spawn(c, "dhclient", &args);
+    let (_client, _) = lab.dhclient(c, "request subnet-mask, routers, interface-mtu;\n");
     bound_then_renewed(&lab, c, Duration::from_secs(15), &serve);
 }
 
@@ -269,13 +258,13 @@ for dst in ("10.0.5.1", "255.255.255.255"):
 "#;
 
 #[test]
-fn a_second_server_is_refused_and_stop_stops_the_first() {
+fn a_second_serve_with_the_same_settings_is_unchanged_and_stop_stops_the_first() {
     let mut lab = Lab::new("second");
     lab.container();
     lab.serve(&[]).ok();
     let pid = lab.server_pid();
-    lab.serve(&[])
-        .fails(1, &format!("a DHCP server already runs on br0 (pid {pid}"));
+    assert_eq!(lab.serve(&[]).ok().stdout, "dhcp br0: unchanged\n");
+    assert_eq!(lab.server_pid(), pid, "the first server goes on serving");
     let run = lab.stop().ok();
     assert_eq!(run.stdout, format!("dhcp br0: stopped (pid {pid})\n"));
     assert!(!Path::new(&lab.path("pid")).exists());
@@ -385,7 +374,7 @@ fn bad_command_lines_and_foreign_ranges_are_refused() {
         "--host",
         "02:00:00:00:00:01=10.0.5.8",
     ])
-    .fails(2, "names 02:00:00:00:00:01 twice");
+    .fails(2, "02:00:00:00:00:01 is reserved twice");
     serve(&["--range", "10.0.6.10-10.0.6.20"]).fails(1, "not inside a subnet of br0");
     serve(&["--range", RANGE, "--host", "02:00:00:00:00:01=10.0.7.9"]).fails(
         1,
@@ -490,4 +479,186 @@ fn the_lease_file_is_compacted_as_it_grows() {
         10,
         "{text}"
     );
+}
+
+/// Reservations added while a client renews every 2 s (a 4 s lease): one by SIGHUP from the
+/// hosts file, one by running `serve` again with another `--host`. Both take effect at once;
+/// the renewing client gets every renewal answered (no NAK, no timeout, never a new lease).
+#[test]
+fn reservations_reload_by_sighup_and_by_serve_while_a_client_renews() {
+    let mut lab = Lab::new("reload");
+    let (renewing, a, b) = (lab.container(), lab.container(), lab.container());
+    let hosts = lab.path("hosts");
+    fs::write(&hosts, "# none yet\n").unwrap();
+    let serve = ["--lease-time", "4s", "--hosts-file", &hosts];
+    lab.serve(&serve).ok();
+    let pid = lab.server_pid();
+    // dhclient, which takes a lease this short as it is (udhcpc makes it 16 s at least).
+    let conf = "request subnet-mask, routers, interface-mtu;\n";
+    let (_client, _) = lab.dhclient(renewing, conf);
+    let iface = lab.containers[renewing].iface.clone();
+    let bound = lab.wait_events(&iface, false, 1, Duration::from_secs(15));
+    let start = Instant::now();
+
+    let alpha = format!("{}=10.0.5.20,alpha", lab.mac(a));
+    fs::write(&hosts, format!("# the first one\n{alpha}\n")).unwrap();
+    run_ok("kill", &["-HUP", &pid]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !lab.server_log().contains(&format!("+host {alpha}")) {
+        assert!(Instant::now() < deadline, "no reload: {}", lab.server_log());
+        sleep(Duration::from_millis(50));
+    }
+    assert_eq!(lab.udhcpc_once(a).as_deref(), Some("10.0.5.20"));
+
+    let beta = format!("{}=10.0.5.21", lab.mac(b));
+    let mut more = serve.to_vec();
+    more.extend(["--host", &beta]);
+    let run = lab.serve(&more).ok();
+    assert_eq!(
+        run.stdout,
+        format!("dhcp br0: changed (pid {pid}): +host {beta}\n")
+    );
+    assert_eq!(lab.serve(&more).ok().stdout, "dhcp br0: unchanged\n");
+    assert_eq!(
+        lab.server_pid(),
+        pid,
+        "the same server took the settings over"
+    );
+    assert_eq!(lab.udhcpc_once(b).as_deref(), Some("10.0.5.21"));
+    // A bad hosts file changes nothing: the server says so and keeps what it had.
+    fs::write(&hosts, "not a reservation\n").unwrap();
+    run_ok("kill", &["-HUP", &pid]);
+    sleep(Duration::from_secs(6));
+
+    let renewals = lab.wait_events(&iface, true, 1, Duration::from_secs(1));
+    let elapsed = start.elapsed().as_secs();
+    println!(
+        "{} renewals in {elapsed} s, all of {}",
+        renewals.len(),
+        bound[0].ip
+    );
+    assert!(
+        renewals.len() as u64 >= elapsed / 2 - 1,
+        "{} renewals in {elapsed} s",
+        renewals.len()
+    );
+    assert!(renewals.iter().all(|r| r.ip == bound[0].ip), "{renewals:?}");
+    let rebound: Vec<_> = lab
+        .events()
+        .into_iter()
+        .filter(|e| e.iface == iface && !e.renew)
+        .collect();
+    assert_eq!(
+        rebound.len(),
+        1,
+        "the client never lost its lease: {rebound:?}"
+    );
+    let log = lab.server_log();
+    assert!(!log.contains("NAK"), "{log}");
+    assert!(
+        log.contains("line 1: 'not a reservation' is not MAC=IP"),
+        "{log}"
+    );
+    assert!(log.contains("keeping the reservations it had"), "{log}");
+}
+
+/// A machine with a static address in the range answers the server's ARP probe: the address
+/// is never offered, and the next one is.
+#[test]
+fn an_address_in_use_by_a_static_machine_is_never_offered() {
+    let mut lab = Lab::new("dup");
+    let (fixed, c) = (lab.container(), lab.container());
+    let Container { ns, iface } = &lab.containers[fixed];
+    ns.ip(&["addr", "add", "10.0.5.100/24", "dev", iface]);
+    lab.serve(&[]).ok();
+    let got = lab.udhcpc_once(c).unwrap();
+    println!("a new client got {got}; 10.0.5.100 is held statically");
+    assert_eq!(got, "10.0.5.101");
+    let log = lab.server_log();
+    let said = format!(
+        "10.0.5.100 is in use by {} (it answered ARP)",
+        lab.mac(fixed)
+    );
+    assert!(log.contains(&said), "{log}");
+    let listed = lab.leases();
+    assert_eq!(listed["leases"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["leases"][0]["ip"], "10.0.5.101", "{listed}");
+}
+
+/// `dhcp request --daemon` keeps its lease: at T1 (half the 8 s lease) it renews with the
+/// server by unicast; with unicast to the server dropped, it rebinds by broadcast at T2 (7/8),
+/// so the address outlives the lease it was first given. SIGTERM stops it.
+#[test]
+fn the_l2x_client_renews_at_t1_and_rebinds_at_t2() {
+    let mut lab = Lab::new("keep");
+    let c = lab.container();
+    lab.serve(&["--lease-time", "8s"]).ok();
+    let mac = lab.mac(c);
+    let acks = |lab: &Lab| {
+        let log = lab.server_log();
+        log.lines()
+            .filter(|l| l.contains(" ACK ") && l.contains(&mac))
+            .count()
+    };
+    let wait_acks = |lab: &Lab, n: usize, limit: Duration| {
+        let start = Instant::now();
+        while acks(lab) < n {
+            assert!(
+                start.elapsed() < limit,
+                "{} ACKs: {}",
+                acks(lab),
+                lab.server_log()
+            );
+            sleep(Duration::from_millis(50));
+        }
+        start.elapsed()
+    };
+    let Container { ns, iface } = &lab.containers[c];
+    let pid_file = lab.path("client.pid");
+    let run = ns
+        .l2x(&[
+            "dhcp",
+            "request",
+            iface,
+            "--daemon",
+            "--pid-file",
+            &pid_file,
+        ])
+        .ok();
+    assert!(run.stdout.contains(", kept (pid "), "{run:?}");
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    let ip = addr[0]["addr_info"][0]["local"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let renewal = wait_acks(&lab, 2, Duration::from_secs(8));
+    assert!(
+        renewal >= Duration::from_millis(3500),
+        "renewed after {renewal:?}"
+    );
+    common::nft::nft_script(
+        &lab.host,
+        "add table inet keep\n\
+         add chain inet keep in { type filter hook input priority 0 ; }\n\
+         add rule inet keep in ip daddr 10.0.5.1 udp dport 67 drop",
+    );
+    let rebind = wait_acks(&lab, 3, Duration::from_secs(10));
+    println!("renewed {renewal:?} after the first ACK, rebound {rebind:?} after that");
+    assert!(rebind >= Duration::from_secs(5), "rebound after {rebind:?}");
+    let addr = ns.ip_json(&["-4", "addr", "show", "dev", iface]);
+    assert_eq!(addr[0]["addr_info"][0]["local"], ip.as_str(), "{addr}");
+    let listed = lab.leases();
+    assert_eq!(listed["leases"][0]["ip"], ip.as_str(), "{listed}");
+
+    let pid = fs::read_to_string(&pid_file).unwrap();
+    run_ok("kill", &[pid.trim()]);
+    let start = Instant::now();
+    while Path::new(&pid_file).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "pid {pid} did not stop"
+        );
+        sleep(Duration::from_millis(50));
+    }
 }

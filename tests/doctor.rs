@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::dhcp_lab::Lab;
 use common::*;
 use serde_json::Value;
 
@@ -55,8 +56,16 @@ fn forwarding_off_and_forward_drop_are_warned() {
     let ns = Netns::new("docfw");
     let doc = ns.l2x(&["-j", "doctor"]).ok().json();
     let fwd = check(&doc, "ipv4 forwarding");
-    assert_eq!(fwd["status"], "warn", "a new namespace does not forward");
-    assert!(fwd["hint"].as_str().unwrap().contains("l2x nat masq"));
+    assert_eq!(
+        fwd["status"], "ok",
+        "a namespace that routes no segment: {fwd}"
+    );
+    assert!(
+        fwd["detail"]
+            .as_str()
+            .unwrap()
+            .contains("routes no segment")
+    );
     assert_eq!(check(&doc, "forward policy")["status"], "ok");
 
     ns.exec("sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
@@ -152,5 +161,73 @@ fn a_port_that_still_has_an_address_is_warned() {
     assert!(
         row["hint"].as_str().unwrap().contains("--move-addresses"),
         "{row}"
+    );
+}
+
+/// A host serving a segment: forwarding off is warned there; an input-hook chain that drops
+/// by default is named with the `nft insert rule` lines that let DHCP, DNS and the tunnel in;
+/// a DNS server handed out that does not answer is warned, the server's own one answers.
+#[test]
+fn a_serving_host_is_checked_for_forwarding_input_policy_and_dns() {
+    let lab = Lab::new("docsrv");
+    let ns = &lab.host;
+    ns.veth("ul0", "ul1");
+    ns.ip(&["addr", "add", "192.0.2.1/24", "dev", "ul0"]);
+    ns.ip(&["link", "set", "ul0", "up"]);
+    let vxlan = [
+        "tunnel",
+        "vxlan",
+        "vx0",
+        "--vni",
+        "5",
+        "--local",
+        "192.0.2.1",
+        "--remote",
+        "192.0.2.2",
+        "--bridge",
+        "br0",
+    ];
+    ns.l2x(&vxlan).ok();
+    lab.serve(&[]).ok();
+    common::nft::nft_script(
+        ns,
+        "add table inet filter\n\
+         add chain inet filter input { type filter hook input priority 0 ; policy drop ; }\n\
+         add rule inet filter input ct state established,related accept",
+    );
+    let doc = ns.l2x(&["-j", "doctor"]).ok().json();
+    assert_eq!(check(&doc, "ipv4 forwarding")["status"], "warn", "{doc:#}");
+    let input = check(&doc, "input policy");
+    assert_eq!(input["status"], "warn", "{input:#}");
+    let detail = input["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("table inet filter chain input drops"),
+        "{input:#}"
+    );
+    assert!(detail.contains("DHCP (udp 67), DNS (udp 53), DNS (tcp 53), VXLAN (udp 4789)"));
+    let hint = input["hint"].as_str().unwrap();
+    for rule in [
+        "udp dport 67",
+        "udp dport 53",
+        "tcp dport 53",
+        "udp dport 4789",
+    ] {
+        let line = format!("nft insert rule inet filter input {rule} accept");
+        assert!(hint.contains(&line), "{line}: {input:#}");
+        // The line is one nft takes as it is.
+        let words: Vec<&str> = line.split(' ').skip(1).collect();
+        common::nft::nft(ns, &words);
+    }
+    let doc = ns.l2x(&["-j", "doctor"]).ok().json();
+    assert_eq!(check(&doc, "dns 10.0.5.1")["status"], "ok", "{doc:#}");
+
+    lab.stop().ok();
+    lab.serve(&["--dns", "10.0.5.53"]).ok();
+    let doc = ns.l2x(&["-j", "doctor"]).ok().json();
+    let dns = check(&doc, "dns 10.0.5.53");
+    assert_eq!(dns["status"], "warn", "{dns:#}");
+    assert!(
+        dns["detail"].as_str().unwrap().contains("does not answer"),
+        "{dns:#}"
     );
 }

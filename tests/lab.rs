@@ -107,6 +107,22 @@ fn assert_all_reached_in(doc: &Value, hosts: usize, mtu: u64, prefix: &str) {
         );
         assert_eq!(c["internet"]["ok"], true, "{c:#}");
         let ns = format!("{prefix}-{}", c["container"].as_str().unwrap());
+        // The container resolves a peer by the name its lease carries, as dig finds too.
+        let dns = &c["dns"];
+        assert_eq!(dns["ok"], true, "{c:#}");
+        let peer = containers
+            .iter()
+            .find(|p| p["container"] == dns["name"])
+            .expect("the peer asked for");
+        let peer_ip = peer["address"].as_str().unwrap().split('/').next().unwrap();
+        assert_eq!(dns["address"], peer_ip, "{c:#}");
+        let server = format!("@{}", dns["server"].as_str().unwrap());
+        let name = dns["name"].as_str().unwrap();
+        let dig = run_ok(
+            "ip",
+            &["netns", "exec", &ns, "dig", "+short", &server, name],
+        );
+        assert_eq!(dig.trim(), peer_ip, "dig {server} {name} in {ns}");
         let eth0 = &run_json(&["-n", &ns, "-j", "addr", "show", "dev", "eth0"])[0];
         assert_eq!(eth0["mtu"], mtu);
         let ip = address.split('/').next().unwrap();
@@ -152,6 +168,12 @@ fn lab_up_status_down() {
         "{up:?}"
     );
     assert!(up.stdout.contains("\nall pings ok"), "{up:?}");
+    let header = up.stdout.lines().find(|l| l.contains("CONTAINER")).unwrap();
+    assert!(
+        header.contains(" INTERNET   DNS "),
+        "the DNS column: {up:?}"
+    );
+    assert!(up.stdout.contains("ct2 ok"), "ct1 resolves ct2: {up:?}");
     let tunnel_step = format!("l2x -n {} tunnel vxlan to-host2 --vni 12", ns("host1"));
     assert!(up.stdout.contains(&tunnel_step), "{up:?}");
 
@@ -284,7 +306,7 @@ fn lab_up_from_a_segment_file() {
     std::fs::write(
         &file,
         "segment = \"superbr0\"\n[router]\nhost = \"a\"\naddress = \"10.0.5.1/24\"\n\
-         dhcp = \"10.0.5.100-10.0.5.199\"\nmasquerade = true\nout = \"eth0\"\n\
+         dhcp = \"10.0.5.100-10.0.5.199\"\nmasquerade = true\nout = \"eth0\"\ndns = true\n\
          [hosts.a]\nunderlay = \"198.51.100.1\"\n[hosts.b]\nunderlay = \"198.51.100.2\"\n\
          [hosts.c]\nunderlay = \"198.51.100.3\"\n",
     )

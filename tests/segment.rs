@@ -654,3 +654,48 @@ fn the_host_is_found_by_its_address_or_named() {
         "several of the segment's hosts have their address here: a, b",
     );
 }
+
+/// `dns = true`: the segment's DHCP server answers DNS on the router's address, and a
+/// container on one host resolves a container on the other by the hostname its lease carries;
+/// without it, the server runs with --no-dns and nothing answers there.
+#[test]
+fn dns_true_names_the_containers_across_the_segment() {
+    let mut site = two_hosts("dns");
+    let leases = site.path("leases");
+    let with_dns = file_text("dns", "", &HOSTS[..2], &leases)
+        .replace("masquerade = true", "masquerade = true\ndns = true");
+    let v1 = site.file("v1.toml", &with_dns);
+    for h in ["a", "b"] {
+        site.apply(h, &v1, &[]).ok();
+    }
+    let near = site.add_container("a", "dns", "02:00:00:00:05:01");
+    let far = site.add_container("b", "dns", "02:00:00:00:05:02");
+    let script = site.path("udhcpc.sh");
+    let mut got = Vec::new();
+    for (host, c, name) in [("a", near, "near"), ("b", far, "far")] {
+        let ct = &site.host(host).containers[c];
+        let hostname = format!("hostname:{name}");
+        let args = [
+            "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "1", "-s", &script, "-x",
+            &hostname,
+        ];
+        assert!(ct.ns.exec("busybox", &args).status.success(), "{name}");
+        got.push(ct.address().unwrap());
+    }
+    let dig = |c: &common::site::Container, name: &str| {
+        let args = ["+tries=1", "+time=1", "+short", "@10.0.5.1", name];
+        String::from_utf8_lossy(&c.ns.exec("dig", &args).stdout)
+            .trim()
+            .to_string()
+    };
+    let near_ct = &site.host("a").containers[near];
+    let far_ct = &site.host("b").containers[far];
+    assert_eq!(dig(far_ct, "near.lan"), got[0], "across the tunnel");
+    assert_eq!(dig(near_ct, "far.lan"), got[1]);
+
+    let v2 = site.file("v2.toml", &file_text("dns", "", &HOSTS[..2], &leases));
+    let run = site.apply("a", &v2, &[]).ok();
+    assert!(run.stdout.contains("dhcp dns: restarted"), "{run:?}");
+    let far_ct = &site.host("b").containers[far];
+    assert!(dig(far_ct, "near.lan").contains("no servers could be reached"));
+}

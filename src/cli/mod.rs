@@ -9,7 +9,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnetwork::{IpNetwork, Ipv4Network};
 
-pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac};
+use crate::dns::label::Label;
+
+pub use values::{Cookie, HostReservation, IfName, Ipv4Range, Mac, Owner};
 
 /// `0.1.0 (commit 4b4e85e1c2d3)`: the release and the commit it was built from.
 const VERSION: &str = concat!(
@@ -530,7 +532,7 @@ pub struct NatArgs {
 pub enum DhcpCmd {
     /// Serve DHCPv4 on a bridge, answering on that bridge only
     #[command(after_long_help = DHCP_SERVE_HELP)]
-    Serve(DhcpServeArgs),
+    Serve(Box<DhcpServeArgs>),
     /// List the leases of the server on a bridge (read from its lease file)
     #[command(after_long_help = LEASES_JSON)]
     Leases {
@@ -540,6 +542,16 @@ pub enum DhcpCmd {
         /// /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
         #[arg(long, value_name = "PATH")]
         lease_file: Option<PathBuf>,
+    },
+    /// End the leases of an address or a MAC on a bridge by hand (its name leaves DNS)
+    Forget {
+        /// The bridge the server runs on
+        bridge: IfName,
+        /// The leased address, or the client's MAC
+        #[arg(value_name = "MAC|IP")]
+        which: String,
+        #[command(flatten)]
+        change: DryRun,
     },
     /// Stop the server that `dhcp serve --daemon` started on a bridge, and wait for it to exit
     Stop {
@@ -559,6 +571,20 @@ pub enum DhcpCmd {
         /// Give up after this long without a lease (90s, 30m, ...)
         #[arg(long, value_name = "DUR", default_value = "10s", value_parser = values::duration)]
         timeout: Duration,
+        /// Write the lease's DNS servers and search domain (options 6 and 15) to this file,
+        /// the container's /etc/resolv.conf
+        #[arg(long, value_name = "PATH")]
+        resolv_conf: Option<PathBuf>,
+        /// Keep the lease: detach once it is configured, renew it at T1 and rebind it at T2
+        #[arg(long)]
+        daemon: bool,
+        /// With --daemon: the pid file, also the lock that keeps a second client off IFACE
+        /// [default: /run/l2x/[NETNS/]dhcp-IFACE.client.pid]
+        #[arg(long, value_name = "PATH", requires = "daemon")]
+        pid_file: Option<PathBuf>,
+        /// Send this hostname (option 12): the lease's name in the server's DNS
+        #[arg(long, value_name = "NAME", value_parser = values::hostname)]
+        hostname: Option<Label>,
         #[command(flatten)]
         change: DryRun,
     },
@@ -574,15 +600,29 @@ pub struct DhcpServeArgs {
     /// The default router given to clients [default: the bridge's address in the range's subnet]
     #[arg(long, value_name = "IP")]
     pub router: Option<std::net::Ipv4Addr>,
-    /// A DNS server given to clients (repeatable)
+    /// A DNS server given to clients instead of BRIDGE's own (repeatable)
     #[arg(long = "dns", value_name = "IP")]
     pub dns: Vec<std::net::Ipv4Addr>,
+    /// Serve no DNS on BRIDGE's address (and hand out no DNS server unless --dns names one)
+    #[arg(long)]
+    pub no_dns: bool,
+    /// The domain of the clients' names in DNS, handed out as their search domain (option 15)
+    #[arg(long, value_name = "DOMAIN", default_value = "lan")]
+    pub domain: String,
+    /// A resolver for names outside the domain (repeatable) [default: the host's, from
+    /// /etc/resolv.conf]
+    #[arg(long = "upstream", value_name = "IP")]
+    pub upstreams: Vec<std::net::IpAddr>,
     /// How long a lease lasts: 90s, 30m, 12h, 1d
     #[arg(long, value_name = "DUR", default_value = "1h", value_parser = values::duration)]
     pub lease_time: Duration,
-    /// Always give IP to the client with hardware address MAC (repeatable)
-    #[arg(long = "host", value_name = "MAC=IP")]
+    /// Always give IP to the client with hardware address MAC, or to the client that sends
+    /// hostname NAME; NAME is its name in DNS (repeatable)
+    #[arg(long = "host", value_name = "MAC=IP[,NAME]|NAME=IP")]
     pub hosts: Vec<HostReservation>,
+    /// More reservations, one MAC=IP[,NAME] or NAME=IP a line; read again on SIGHUP
+    #[arg(long, value_name = "PATH")]
+    pub hosts_file: Option<PathBuf>,
     /// Where leases are kept [default: /var/lib/l2x/[NETNS/]dhcp-BRIDGE.leases]
     #[arg(long, value_name = "PATH")]
     pub lease_file: Option<PathBuf>,
@@ -632,9 +672,45 @@ of its ports, and takes it out when it stops; its own replies leave by the bridg
 pass. This needs the kernel's nft_meta_bridge (meta ibrname); without it the server warns and \
 serves unguarded. A server killed with -9 leaves its rule behind until it is started again.
 
+DNS: unless --no-dns, the same process answers DNS on the bridge's address, port 53, UDP and \
+TCP: A and PTR records for every active lease and every reservation with a name, as NAME.DOMAIN \
+and plain NAME (--domain, default lan), with authority; every other name is forwarded to the \
+--upstream resolvers (default: the host's, from /etc/resolv.conf; a loopback stub there is \
+replaced by the servers systemd-resolved forwards to, from /run/systemd/resolve/resolv.conf) \
+and cached. A lease's name is its client's hostname (option 12), first label, checked as a DNS \
+label; it appears once the lease is on disk and goes when the lease is released, forgotten or \
+runs out. A name two clients claim goes to the newer lease (the log says so). Replies hand out \
+the bridge's address as DNS server (option 6) and DOMAIN as the search domain (option 15), \
+unless --dns names other servers. Port 53 already taken on the bridge's address is an error \
+that names the process holding it.
+
+Reservations: --host MAC=IP[,NAME] (MAC as 02:00:00:00:00:01, 02-00-00-00-00-01 or \
+0200.0000.0001, any case) and --host NAME=IP (for the client that sends hostname NAME, as \
+dnsmasq's dhcp-host=NAME,IP); --hosts-file PATH holds more, one a line (blank lines and # \
+comments skipped), and is read again on SIGHUP: a file with a bad line is refused whole, and \
+the server keeps the reservations it had. No MAC, hostname, address or name may be reserved \
+twice.
+
+Running `dhcp serve` again on a bridge whose server runs hands the new settings to that server \
+over its control socket (beside its record in /run/l2x/servers, mode 0600): the same settings \
+print `dhcp BRIDGE: unchanged`; others are taken over at once, without losing a lease or an \
+exchange in flight, and the line names each change (`range A -> B`, `+host H`). A new lease \
+file is refused while the server runs. A lease outside a new range is not renewed: its client \
+gets a new address when it asks.
+
+No duplicate addresses: before an address is first offered, the server asks the segment with \
+ARP (two who-has requests 200 ms apart); a machine that answers (one with a static address, or \
+a lease from a server that is gone) keeps its address, which is kept out of use for an hour as \
+a DECLINEd one is, and the client is offered another when it asks again. A client's own bound \
+address is offered without a probe, and so is one to a relayed client (it is on its relay's \
+link, which the bridge's ARP does not reach); an address found free is not probed again for \
+30 s. A \
+client holds one lease: when it (by client identifier or hardware address) takes a new \
+address, its old lease ends, and `dhcp leases` no longer lists it.
+
 A running server keeps a record of its bridge, namespace, pid and files in /run/l2x/servers, \
-so `dhcp leases`, `dhcp stop`, `show` and `doctor` find it whatever --pid-file and --lease-file \
-it was started with.
+so `dhcp leases`, `dhcp stop`, `dhcp forget`, `show` and `doctor` find it whatever --pid-file \
+and --lease-file it was started with.
 
 Exit status 2 for a malformed range or reservation. A range or reservation outside the subnets \
 of the bridge's IPv4 addresses, which needs the kernel to judge, is exit status 1, as is a \
@@ -643,7 +719,8 @@ second server on the same bridge (the pid file is locked while a server runs).
 A /32 bridge address is refused (it leaves no address to hand out); in a /31 (RFC 3021) the \
 other address can be served. No range may hold the bridge's own address.
 
-Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM: one line per \
+Runs in the foreground, logging to stderr (or --log-file), until SIGINT or SIGTERM (SIGHUP reads \
+--hosts-file again): one line per \
 ACK (once its lease is on disk), NAK, RELEASE and DECLINE (none with -q) and a warning when the \
 pool is exhausted; -v adds each OFFER and each packet ignored. Anyone on the segment can make \
 the server log, so the log is bounded: each kind of line shows a few times per 10 s and the \
@@ -661,19 +738,24 @@ Builds, in network namespaces: l2x-lab-wan, the underlay (bridge wan0, 192.0.2.0
 address 192.0.2.254 plays an internet host with no route to the containers; l2x-lab-hostN (N = \
 1..HOSTS), each on the underlay at 192.0.2.N with bridge br0 and a tunnel to every other host \
 (tunnel ports isolated: a loop-free full mesh); l2x-lab-ctN, a container on hostN's br0. Host 1 \
-gives br0 10.0.5.1/24, serves DHCP on it and masquerades 10.0.5.0/24 out of its underlay. Each \
+gives br0 10.0.5.1/24, serves DHCP and DNS on it and masquerades 10.0.5.0/24 out of its \
+underlay. Each \
 step is an l2x command, printed as it runs (`l2x -n l2x-lab-host1 bridge add br0 ...`): the \
 output is also a runbook for real hosts. Only the creation of namespaces, underlay veth pairs and \
 underlay addresses, which have no l2x command, is done by the lab itself.
 
-Every container then asks for its address with `l2x dhcp request` (which also sets the MTU the \
-server hands out: br0's, which the tunnels lowered), pings every other container and the \
-internet host, and the lab prints one row per container: address, MTU, reachable peers, \
-internet, average round-trip time. JSON (-j): {\"tunnel\", \"hosts\", \"containers\": [{\"container\", \
-\"host\", \"address\", \"mtu\", \"peers\": [{\"container\", \"address\", \"ok\" (bool), \"rtt_ms\" (or \
-null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}}], \"failed\" (pings that got no answer)}.
+Every container then asks for its address with `l2x dhcp request --hostname ctN` (which also \
+sets the MTU the server hands out: br0's, which the tunnels lowered), pings every other \
+container and the internet host, asks the DNS server on its router for a peer's name, and the \
+lab prints one row per container: address, MTU, reachable peers, internet, DNS (`ct2 ok`: the \
+name gave the peer's address), average round-trip time. A lab made --file from a segment file \
+asks DNS only when its [router] says dns = true. JSON (-j): {\"tunnel\", \"hosts\", \
+\"containers\": [{\"container\", \"host\", \"address\", \"mtu\", \"peers\": [{\"container\", \"address\", \
+\"ok\" (bool), \"rtt_ms\" (or null)}], \"internet\": {\"address\", \"ok\", \"rtt_ms\"}, \"dns\": \
+{\"name\", \"server\", \"address\" (or null), \"ok\"} (or null)}], \"failed\" (pings that got no \
+answer), \"unresolved\" (containers whose peer's name did not resolve)}.
 
-Exit status 1 when any ping fails. Safe to re-run: what exists is left as it is and checked \
+Exit status 1 when any ping fails or a name does not resolve. Safe to re-run: what exists is left as it is and checked \
 again. A lab built with another --tunnel or --hosts must be taken down first. Nothing outside \
 the lab's namespaces is changed (the lab's files are under /run/l2x/lab). With --prefix NAME \
 the namespaces are NAME-wan, NAME-host1, ... and the files under /run/l2x/lab-NAME, so a lab can \
@@ -714,7 +796,22 @@ Anyone on the segment can answer, so a reply is checked before it is used and re
 subnet mask is 0.0.0.0 or not contiguous, its address is 0.0.0.0, loopback, multicast, \
 broadcast, class E or its subnet's network or broadcast address, its router lies outside the \
 subnet, or its MTU is below 68 or above what IFACE takes; the client then waits for another \
-reply, and the error after --timeout says why it refused the last one.";
+reply, and the error after --timeout says why it refused the last one.
+
+--resolv-conf PATH writes the lease's DNS servers (option 6, at most three) and search domain \
+(option 15) to PATH, replacing it whole (a temporary file renamed over it), once the rest is \
+configured; a search domain that is not a domain name (one with a line break, say) is left \
+out, and a lease without DNS servers leaves PATH as it was. With `-n NETNS`, PATH is read in \
+l2x's own mount namespace: give the container's file as the host sees it.
+
+--daemon keeps the lease (RFC 2131 4.4.5): once IFACE is configured the client detaches (the \
+pid in --pid-file, locked while it runs, so a second client on IFACE is refused) and, at T1 \
+(option 58, else half the lease), asks the server that granted it, by unicast from the address \
+itself; from T2 (option 59, else seven eighths) any server, by broadcast; again every 2 s until \
+an ACK. An ACK renews the lease (a new MTU or router in it is set, and --resolv-conf written \
+again); a NAK, or the end of the lease with no answer, takes the address off IFACE and starts \
+over with DISCOVER. Detached, it logs nowhere; it stops on SIGTERM or SIGINT (`kill $(cat \
+PIDFILE)`), leaving the address on IFACE.";
 
 const IDEMPOTENT: &str = "\
 Safe to re-run: when the object already exists with the same settings, nothing changes and the \
@@ -870,7 +967,8 @@ also proto (tcp or udp), in (only what arrives by this interface), addr (only to
 of the host); reflected back to the segment, so its machines reach the port at the router's \
 public address too), maps ([{ public = \"198.51.100.10\", to = \"10.0.5.20\", in = \"eth0\" \
 }]: `nat map`, 1:1 NAT; the public address is added to `in` as a /32 when no interface has it, \
-and removed with the map). dns = true is not supported yet.
+and removed with the map), dns (true: the DHCP server answers DNS on the bridge's address for \
+the clients' names, as `dhcp serve` does without --no-dns; needs dhcp).
 
 [hosts.NAME]: underlay (the address the other hosts reach it at; only in an encrypted segment \
 may a host behind NAT have none), local (its own address when it differs, behind 1:1 NAT), \

@@ -7,6 +7,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use ipnetwork::{IpNetwork, Ipv4Network};
+use serde::{Deserialize, Serialize};
+
+use crate::dns::label::Label;
+use crate::msg::link::format_mac;
 
 /// An interface name the kernel will accept: 1-15 bytes, no `/`, `:` or whitespace, not `.`
 /// or `..` (the kernel's dev_valid_name()), and no `%`: the kernel reads `%d` in a new link's
@@ -54,22 +58,16 @@ impl FromStr for IfName {
     }
 }
 
-/// A unicast Ethernet address, `aa:bb:cc:dd:ee:ff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A unicast Ethernet address, in any spelling in common use: `aa:bb:cc:dd:ee:ff`,
+/// `AA-BB-CC-DD-EE-FF` (Windows) or `aabb.ccdd.eeff` (Cisco), upper or lower case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Mac(pub [u8; 6]);
 
 impl FromStr for Mac {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("'{s}' is not a MAC address (want six hex pairs: 02:00:00:00:00:01)");
-        let parts: Vec<&str> = s.split(':').collect();
-        if parts.len() != 6 || parts.iter().any(|p| p.len() != 2) {
-            return Err(bad());
-        }
-        let mut mac = [0u8; 6];
-        for (byte, part) in mac.iter_mut().zip(&parts) {
-            *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
-        }
+        let mac = mac_bytes(s).ok_or_else(bad)?;
         if mac[0] & 1 != 0 {
             return Err(format!(
                 "{s} is a multicast address; an interface needs a unicast one"
@@ -80,6 +78,29 @@ impl FromStr for Mac {
         }
         Ok(Mac(mac))
     }
+}
+
+/// The six bytes of a MAC in one of the spellings `Mac` takes: twelve hex digits, in six
+/// pairs joined by one of `:` and `-`, or in three groups of four joined by `.`.
+fn mac_bytes(s: &str) -> Option<[u8; 6]> {
+    let pairs: Vec<&str> = if s.contains('.') {
+        let groups: Vec<&str> = s.split('.').collect();
+        if groups.len() != 3 || groups.iter().any(|g| g.len() != 4 || !g.is_ascii()) {
+            return None;
+        }
+        groups.iter().flat_map(|g| [&g[..2], &g[2..]]).collect()
+    } else {
+        let sep = if s.contains('-') { '-' } else { ':' };
+        s.split(sep).collect()
+    };
+    if pairs.len() != 6 || pairs.iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (byte, pair) in mac.iter_mut().zip(&pairs) {
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(mac)
 }
 
 /// An interface address with its prefix length, `10.0.5.1/24` or `2001:db8::1/64`. The prefix
@@ -217,7 +238,8 @@ pub fn target(s: &str) -> Result<Target, String> {
 }
 
 /// An IPv4 address range `FIRST-LAST`, both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Ipv4Range {
     pub first: Ipv4Addr,
     pub last: Ipv4Addr,
@@ -250,6 +272,27 @@ impl FromStr for Ipv4Range {
     }
 }
 
+/// Values kept in a server's settings (sent to the running server by a second `dhcp serve`)
+/// as written on the command line, and read back with the command line's own checks.
+macro_rules! serde_as_text {
+    ($($t:ty),*) => {$(
+        impl TryFrom<String> for $t {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                s.parse()
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.to_string()
+            }
+        }
+    )*};
+}
+
+serde_as_text!(Ipv4Range, HostReservation);
+
 /// A duration as people write it: `90s`, `30m`, `12h`, `1d`, or bare seconds.
 pub fn duration(s: &str) -> Result<Duration, String> {
     let bad = || format!("'{s}' is not a duration (want 90s, 30m, 12h or 1d)");
@@ -269,26 +312,81 @@ pub fn duration(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("'{s}' is out of range (1s to about 136 years)"))
 }
 
-/// `--host MAC=IP`: an address reserved for one hardware address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `--host MAC=IP[,NAME]` or `--host NAME=IP`: an address reserved for one machine, known
+/// by its hardware address or by the hostname it sends (option 12, as dnsmasq's
+/// `dhcp-host=NAME,IP` matches it), and the name it has in DNS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct HostReservation {
-    pub mac: Mac,
+    pub owner: Owner,
     pub ip: Ipv4Addr,
+    /// The name the address has in DNS: NAME, which for `NAME=IP` is the owner.
+    pub name: Option<Label>,
+}
+
+/// Whom a reservation is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Mac(Mac),
+    /// A client sending this hostname (lowercase, first label only).
+    Hostname(Label),
 }
 
 impl FromStr for HostReservation {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (mac, ip) = s
-            .split_once('=')
-            .ok_or_else(|| format!("'{s}' is not MAC=IP (02:00:00:00:00:01=10.0.5.10)"))?;
-        let ip = ip
+        let (who, rest) = s.split_once('=').ok_or_else(|| {
+            format!("'{s}' is not MAC=IP[,NAME] or NAME=IP (02:00:00:00:00:01=10.0.5.10,web)")
+        })?;
+        let (ip, name) = match rest.split_once(',') {
+            Some((ip, name)) => (ip, Some(host_label(name, s)?)),
+            None => (rest, None),
+        };
+        let ip: Ipv4Addr = ip
             .parse()
             .map_err(|_| format!("'{ip}' in '{s}' is not an IPv4 address"))?;
+        if mac_bytes(who).is_some() {
+            return Ok(HostReservation {
+                owner: Owner::Mac(who.parse()?),
+                ip,
+                name,
+            });
+        }
+        if name.is_some() {
+            return Err(format!(
+                "'{who}' in '{s}' is not a MAC address: NAME=IP takes no second name"
+            ));
+        }
+        let owner = host_label(who, s)?;
         Ok(HostReservation {
-            mac: mac.parse()?,
+            name: Some(owner.clone()),
+            owner: Owner::Hostname(owner),
             ip,
         })
+    }
+}
+
+/// `--hostname NAME`: one DNS label (letters, digits, hyphens).
+pub fn hostname(s: &str) -> Result<Label, String> {
+    Label::parse(s).map_err(|why| format!("'{s}' is no host name: {why}"))
+}
+
+fn host_label(name: &str, s: &str) -> Result<Label, String> {
+    Label::parse(name).map_err(|why| format!("'{name}' in '{s}' is no host name: {why}"))
+}
+
+impl fmt::Display for HostReservation {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match &self.owner {
+            Owner::Mac(mac) => {
+                write!(f, "{}={}", format_mac(&mac.0), self.ip)?;
+                match &self.name {
+                    Some(name) => write!(f, ",{name}"),
+                    None => Ok(()),
+                }
+            }
+            Owner::Hostname(name) => write!(f, "{name}={}", self.ip),
+        }
     }
 }
 
@@ -447,17 +545,52 @@ mod tests {
     }
 
     #[test]
-    fn host_reservations_are_mac_equals_ip() {
+    fn host_reservations_name_a_mac_or_a_hostname() {
         let h: HostReservation = "02:00:00:00:00:01=10.0.5.10".parse().unwrap();
         assert_eq!(
-            (h.mac, h.ip.octets()),
-            (Mac([2, 0, 0, 0, 0, 1]), [10, 0, 5, 10])
+            (h.owner, h.ip.octets(), h.name),
+            (Owner::Mac(Mac([2, 0, 0, 0, 0, 1])), [10, 0, 5, 10], None)
         );
-        assert!("02:00:00:00:00:01".parse::<HostReservation>().is_err());
-        assert!(
-            "02:00:00:00:00:01=10.0.5"
-                .parse::<HostReservation>()
-                .is_err()
-        );
+        let h: HostReservation = "02-00-00-00-00-0A=10.0.5.11,Web".parse().unwrap();
+        assert_eq!(h.owner, Owner::Mac(Mac([2, 0, 0, 0, 0, 10])));
+        assert_eq!(h.name.as_ref().map(Label::as_str), Some("web"));
+        assert_eq!(h.to_string(), "02:00:00:00:00:0a=10.0.5.11,web");
+        let h: HostReservation = "Printer=10.0.5.12".parse().unwrap();
+        assert_eq!(h.owner, Owner::Hostname(Label::parse("printer").unwrap()));
+        assert_eq!(h.name.as_ref().map(Label::as_str), Some("printer"));
+        assert_eq!(h.to_string(), "printer=10.0.5.12");
+        for bad in [
+            "02:00:00:00:00:01",
+            "02:00:00:00:00:01=10.0.5",
+            "02:00:00:00:00:01=10.0.5.9,bad_name",
+            "printer=10.0.5.9,other",
+            "bad name=10.0.5.9",
+            "01:00:5e:00:00:01=10.0.5.9",
+            "=10.0.5.9",
+        ] {
+            assert!(bad.parse::<HostReservation>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn macs_are_read_in_every_common_spelling() {
+        let want = Ok(Mac([0x02, 0xab, 0, 0, 0, 0x0c]));
+        for spelling in [
+            "02:ab:00:00:00:0c",
+            "02:AB:00:00:00:0C",
+            "02-ab-00-00-00-0c",
+            "02AB.0000.000C",
+        ] {
+            assert_eq!(spelling.parse::<Mac>(), want, "{spelling}");
+        }
+        for bad in [
+            "02:ab-00:00:00:0c",
+            "02ab.0000.000",
+            "02ab00.00.000c",
+            "02ab0000000c",
+            "02:ab:00:00:00:0c:",
+        ] {
+            assert!(bad.parse::<Mac>().is_err(), "{bad}");
+        }
     }
 }

@@ -4,10 +4,12 @@
 
 use std::fs;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 
 use super::Ctx;
+use crate::dns::probe;
 use crate::msg::link::Link;
 use crate::msg::nft::chain::Chain;
 use crate::msg::nft::family_name;
@@ -26,8 +28,9 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         .any(|c| c.check == "kernel: wireguard" && c.status == Status::Ok);
     checks.extend(kernel);
     checks.push(wireguard_go(kernel_wireguard));
-    checks.push(ip_forwarding(host.forwarding));
+    checks.push(ip_forwarding(host.forwarding, routes_a_segment(&host)));
     checks.extend(firewall(&host));
+    checks.push(input_policy(&host));
     for bridge in host.bridges() {
         checks.push(bridge_mtu(bridge, &host));
         checks.extend(ports_with_addresses(bridge, &host));
@@ -36,6 +39,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         checks.push(underlay_mtu(t)?);
     }
     checks.extend(dhcp_servers(&host));
+    checks.extend(dns_handed_out(&host));
     let view = DoctorView { checks };
     ctx.out.show(&view, || view.table());
     match view.count(Status::Fail) {
@@ -130,14 +134,26 @@ fn wireguard_go(kernel_has_it: bool) -> Check {
     }
 }
 
-fn ip_forwarding(on: bool) -> Check {
+/// Whether this host routes a segment: a DHCP server runs here (its clients' default router is
+/// the bridge), or l2x's NAT table has rules.
+fn routes_a_segment(host: &Host) -> bool {
+    !host.dhcp.is_empty() || host.nft.as_ref().is_ok_and(|r| !r.owned.rules.is_empty())
+}
+
+fn ip_forwarding(on: bool, routes: bool) -> Check {
     if on {
         Check::ok("ipv4 forwarding", "on")
+    } else if !routes {
+        Check::ok(
+            "ipv4 forwarding",
+            "off, and this host routes no segment (no DHCP server, no NAT)",
+        )
     } else {
         Check::bad(
             Status::Warn,
             "ipv4 forwarding",
-            "off: this host routes nothing, so a segment cannot reach the outside through it",
+            "off: this host serves a segment (DHCP, NAT) but routes none of its packets, so the \
+             segment cannot reach the outside through it",
             "on the host that masquerades the segment, `l2x nat masq --source CIDR` turns it on",
         )
     }
@@ -160,17 +176,7 @@ fn firewall(host: &Host) -> Vec<Check> {
         }
     };
     let drops: Vec<&Chain> = chains.iter().filter(|c| c.drops_forwarded_ipv4()).collect();
-    let named: Vec<String> = drops
-        .iter()
-        .map(|c| {
-            format!(
-                "table {} {} chain {}",
-                family_name(c.family),
-                c.table,
-                c.name
-            )
-        })
-        .collect();
+    let named: Vec<String> = drops.iter().map(|c| chain_name(c)).collect();
     let bridged = fs::read_to_string(BRIDGE_NF).map(|v| v.trim() == "1");
     let br_netfilter = match (bridged, drops.is_empty()) {
         (Err(_), _) => Check::ok(
@@ -209,6 +215,112 @@ fn firewall(host: &Host) -> Vec<Check> {
         )
     };
     vec![br_netfilter, policy]
+}
+
+/// What this host must receive to do its part, as nft matches it: DHCP and DNS where a
+/// server runs, each tunnel's encapsulation, each WireGuard port.
+fn wanted_in(host: &Host) -> Vec<(String, String)> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut want = |what: String, matches: String| {
+        if !wanted.iter().any(|(_, m)| *m == matches) {
+            wanted.push((what, matches));
+        }
+    };
+    for s in host.dhcp.iter().filter(|s| s.running.is_some()) {
+        want("DHCP (udp 67)".into(), "udp dport 67".into());
+        if !s.record.dns.is_empty() {
+            want("DNS (udp 53)".into(), "udp dport 53".into());
+            want("DNS (tcp 53)".into(), "tcp dport 53".into());
+        }
+    }
+    for t in &host.tunnels {
+        match (t.kind.as_str(), &t.l2tp) {
+            ("vxlan", _) => {
+                let port = t.dport.unwrap_or(4789);
+                want(format!("VXLAN (udp {port})"), format!("udp dport {port}"));
+            }
+            ("gretap", _) => want("GRE".into(), "ip protocol gre".into()),
+            (_, Some(l)) if l.encap == "ip" => {
+                want(
+                    "L2TP over IP (protocol 115)".into(),
+                    "ip protocol 115".into(),
+                );
+            }
+            (_, Some(l)) => {
+                let port = l.sport.unwrap_or(1701);
+                want(format!("L2TP (udp {port})"), format!("udp dport {port}"));
+            }
+            _ => {}
+        }
+    }
+    for (dev, _) in &host.wireguard {
+        if let Some(port) = dev.listen_port.filter(|&p| p != 0) {
+            want(
+                format!("WireGuard (udp {port})"),
+                format!("udp dport {port}"),
+            );
+        }
+    }
+    wanted
+}
+
+/// An input-hook chain whose policy drops would drop what this host must receive unless one
+/// of its rules accepts it: named, with the rules that let each through.
+fn input_policy(host: &Host) -> Check {
+    let Ok(ruleset) = &host.nft else {
+        return Check::ok("input policy", "no nf_tables ruleset to read");
+    };
+    let drops: Vec<&Chain> = ruleset
+        .chains
+        .iter()
+        .filter(|c| c.drops_input_ipv4())
+        .collect();
+    let wanted = wanted_in(host);
+    if drops.is_empty() || wanted.is_empty() {
+        return Check::ok(
+            "input policy",
+            if drops.is_empty() {
+                "no input-hook chain drops by default"
+            } else {
+                "an input-hook chain drops by default, but this host serves nothing l2x needs"
+            },
+        );
+    }
+    let named: Vec<String> = drops.iter().map(|c| chain_name(c)).collect();
+    let what: Vec<&str> = wanted.iter().map(|(w, _)| w.as_str()).collect();
+    let fixes: Vec<String> = drops
+        .iter()
+        .flat_map(|c| {
+            wanted.iter().map(move |(_, m)| {
+                format!(
+                    "nft insert rule {} {} {} {m} accept",
+                    family_name(c.family),
+                    c.table,
+                    c.name
+                )
+            })
+        })
+        .collect();
+    Check::bad(
+        Status::Warn,
+        "input policy",
+        format!(
+            "{} drops what reaches this host by default (policy drop): {} is dropped unless a \
+             rule there accepts it",
+            named.join(", "),
+            what.join(", ")
+        ),
+        format!("let them in: `{}`", fixes.join("`; `")),
+    )
+}
+
+fn chain_name(c: &Chain) -> String {
+    format!(
+        "table {} {} chain {}",
+        family_name(c.family),
+        c.table,
+        c.name
+    )
 }
 
 /// A bridge port's IP addresses stop working the moment it joins: traffic for them arrives
@@ -363,4 +475,35 @@ fn dhcp_servers(host: &Host) -> Vec<Check> {
             }
         })
         .collect()
+}
+
+/// Every DNS server a running DHCP server hands out (option 6) answers a query: clients given
+/// one that does not wait seconds for every name before they try the next.
+fn dns_handed_out(host: &Host) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for s in host.dhcp.iter().filter(|s| s.running.is_some()) {
+        for &server in &s.record.dns {
+            let check = format!("dns {server}");
+            let by = format!("handed out by dhcp {}", s.record.bridge);
+            checks.push(match probe::answers(server, Duration::from_secs(1)) {
+                Ok(true) => Check::ok(check, format!("answers ({by})")),
+                Ok(false) => Check::bad(
+                    Status::Warn,
+                    check,
+                    format!("does not answer within 1 s ({by}): its clients wait for every name"),
+                    format!(
+                        "start DNS on it, or give `l2x dhcp serve {}` a --dns that answers",
+                        s.record.bridge
+                    ),
+                ),
+                Err(e) => Check::bad(
+                    Status::Warn,
+                    check,
+                    format!("cannot ask it ({by}): {e}"),
+                    "check the route to it from this host",
+                ),
+            });
+        }
+    }
+    checks
 }

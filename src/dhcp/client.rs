@@ -20,6 +20,7 @@ use ipnetwork::Ipv4Network;
 use super::addressing::{CLIENT_PORT, SERVER_PORT, is_host};
 use super::pool::Mac;
 use super::udp_socket;
+use crate::dns::label::Label;
 use crate::printable;
 
 /// RFC 2131 4.1 asks for about 4 s between the first retransmissions; a one-shot client on a
@@ -42,12 +43,123 @@ pub struct Acquired {
     pub mtu: Option<u16>,
     pub server: Ipv4Addr,
     pub lease_secs: u32,
+    /// When to renew (T1, option 58) and rebind (T2, option 59), in seconds from the ACK.
+    pub renew_secs: Option<u32>,
+    pub rebind_secs: Option<u32>,
+    /// The DNS servers (option 6) a host can send queries to.
+    pub dns: Vec<Ipv4Addr>,
+    /// The search domain (option 15), when it is a domain name.
+    pub domain: Option<String>,
 }
 
 impl Acquired {
     pub fn network(&self) -> Ipv4Network {
         Ipv4Network::new(self.ip, self.prefix).expect("a prefix checked to be at most 32")
     }
+
+    /// When to renew (T1), rebind (T2) and give the address up, counted from the ACK: the
+    /// server's T1 and T2 when they are in order (T1 <= T2 <= the lease), else RFC 2131's
+    /// defaults, half and seven eighths of the lease.
+    pub fn timers(&self) -> (Duration, Duration, Duration) {
+        let lease = u64::from(self.lease_secs);
+        let (t1, t2) = match (self.renew_secs, self.rebind_secs) {
+            (Some(t1), Some(t2)) if t1 <= t2 && u64::from(t2) <= lease => {
+                (u64::from(t1), u64::from(t2))
+            }
+            _ => (lease / 2, lease * 7 / 8),
+        };
+        let secs = Duration::from_secs;
+        (secs(t1), secs(t2), secs(lease))
+    }
+}
+
+/// How keeping a lease ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// An ACK: the lease goes on from now, with what the server says now.
+    Renewed(Acquired),
+    /// A NAK, or the lease ran out with no server answering: the address must go.
+    Lost(String),
+    /// SIGTERM or SIGINT came.
+    Stopped,
+}
+
+/// Keeps the lease `got`, ACKed at `since` (RFC 2131 4.4.5): at T1 it asks the server that
+/// granted it (unicast, from the address itself), from T2 any server (broadcast), again every
+/// few seconds, until an ACK, a NAK or the end of the lease.
+pub fn keep(
+    iface: &str,
+    me: &Asker,
+    limits: Limits,
+    got: &Acquired,
+    since: Instant,
+) -> Result<Kept> {
+    if got.lease_secs == 0 || got.lease_secs == u32::MAX {
+        // No lease time, or an infinite lease (RFC 2131 3.3): there is nothing to renew.
+        while pause_until(Instant::now() + Duration::from_secs(3600)) {}
+        return Ok(Kept::Stopped);
+    }
+    let (t1, t2, end) = got.timers();
+    if !pause_until(since + t1) {
+        return Ok(Kept::Stopped);
+    }
+    let mut t = Transaction {
+        sock: udp_socket(iface, CLIENT_PORT)?,
+        xid: new_xid(),
+        mac: me.mac,
+        limits,
+        deadline: since + t2,
+        refused: None,
+    };
+    let msg = renewal(t.xid, me, got.ip);
+    let phases = [(got.server, since + t2), (Ipv4Addr::BROADCAST, since + end)];
+    for (to, until) in phases {
+        t.deadline = until;
+        match t.ask(&msg, MessageType::Ack, to)? {
+            Some(Reply::Ack(new)) if new.ip == got.ip => return Ok(Kept::Renewed(new)),
+            Some(Reply::Ack(new)) => {
+                let why = format!("{} answered with another address, {}", new.server, new.ip);
+                return Ok(Kept::Lost(why));
+            }
+            Some(Reply::Nak(why)) => {
+                return Ok(Kept::Lost(format!(
+                    "the server refused the renewal (NAK): {why}"
+                )));
+            }
+            _ if super::daemon::stop_requested() => return Ok(Kept::Stopped),
+            _ => {}
+        }
+    }
+    Ok(Kept::Lost(format!(
+        "the lease of {} ran out with no server answering",
+        got.ip
+    )))
+}
+
+/// Sleeps until `when`, a second at most at a time; false when a stop signal came first.
+fn pause_until(when: Instant) -> bool {
+    while let Some(left) = when.checked_duration_since(Instant::now()) {
+        if super::daemon::stop_requested() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_secs(1)));
+    }
+    !super::daemon::stop_requested()
+}
+
+fn new_xid() -> u32 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+        ^ std::process::id()
+}
+
+/// Who asks: the interface's hardware address, and the hostname to send (option 12), which
+/// the server's DNS gives the lease as its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asker {
+    pub mac: Mac,
+    pub hostname: Option<Label>,
 }
 
 /// What the interface can take, for checking what a server offers.
@@ -90,27 +202,24 @@ pub fn judge(bytes: &[u8], xid: u32, mac: &Mac, limits: &Limits) -> Option<Resul
 }
 
 /// Obtains a lease on `iface` (which must be up), or fails after `timeout`.
-pub fn obtain(iface: &str, mac: Mac, limits: Limits, timeout: Duration) -> Result<Acquired> {
+pub fn obtain(iface: &str, me: &Asker, limits: Limits, timeout: Duration) -> Result<Acquired> {
     let sock = udp_socket(iface, CLIENT_PORT)?;
     let deadline = Instant::now() + timeout;
-    let xid = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
-        ^ std::process::id();
+    let xid = new_xid();
     let mut t = Transaction {
         sock,
         xid,
-        mac,
+        mac: me.mac,
         limits,
         deadline,
         refused: None,
     };
     let mut pause = NAK_PAUSE;
     loop {
-        let Reply::Offer(offer) = t.exchange(&discover(xid, mac), MessageType::Offer)? else {
+        let Reply::Offer(offer) = t.exchange(&discover(xid, me), MessageType::Offer)? else {
             unreachable!("exchange returns the kind asked for")
         };
-        match t.exchange(&request(xid, mac, offer.ip, offer.server), MessageType::Ack)? {
+        match t.exchange(&request(xid, me, offer.ip, offer.server), MessageType::Ack)? {
             Reply::Ack(got) => return Ok(got),
             Reply::Nak(why) => {
                 // The offer was taken meanwhile, or the server changed its mind: start over,
@@ -139,14 +248,30 @@ impl Transaction {
     /// Broadcasts `msg` and waits for a usable reply of kind `want` (a NAK counts as an
     /// answer to a REQUEST), sending again every RESEND.
     fn exchange(&mut self, msg: &Message, want: MessageType) -> Result<Reply> {
+        if let Some(reply) = self.ask(msg, want, Ipv4Addr::BROADCAST)? {
+            return Ok(reply);
+        }
+        let err = match self.refused.take() {
+            Some(why) => anyhow!("no usable answer from a DHCP server; {why}"),
+            None => anyhow!("no answer from a DHCP server"),
+        };
+        Err(err).context("timed out")
+    }
+
+    /// Sends `msg` to `to` and waits for a usable reply of kind `want`, sending again every
+    /// RESEND, until the deadline (None) or a stop signal (None too).
+    fn ask(&mut self, msg: &Message, want: MessageType, to: Ipv4Addr) -> Result<Option<Reply>> {
         let mut bytes = Vec::new();
         msg.encode(&mut Encoder::new(&mut bytes))
             .context("encode request")?;
         let mut buf = vec![0u8; 1500];
         loop {
-            self.sock
-                .send_to(&bytes, (Ipv4Addr::BROADCAST, SERVER_PORT))
-                .context("send")?;
+            // A unicast that cannot go (no route yet) is a lost datagram: send again later.
+            if let Err(e) = self.sock.send_to(&bytes, (to, SERVER_PORT))
+                && to == Ipv4Addr::BROADCAST
+            {
+                return Err(e).context("send");
+            }
             let resend = Instant::now() + RESEND;
             while let Some(wait) = resend
                 .min(self.deadline)
@@ -162,17 +287,13 @@ impl Transaction {
                     continue;
                 };
                 match judge(&buf[..n], self.xid, &self.mac, &self.limits) {
-                    Some(Ok(reply)) if kind_of(&reply, want) => return Ok(reply),
+                    Some(Ok(reply)) if kind_of(&reply, want) => return Ok(Some(reply)),
                     Some(Err(why)) => self.refused = Some(why),
                     _ => {}
                 }
             }
-            if Instant::now() >= self.deadline {
-                let err = match self.refused.take() {
-                    Some(why) => anyhow!("no usable answer from a DHCP server; {why}"),
-                    None => anyhow!("no answer from a DHCP server"),
-                };
-                return Err(err).context("timed out");
+            if Instant::now() >= self.deadline || super::daemon::stop_requested() {
+                return Ok(None);
             }
         }
     }
@@ -185,28 +306,43 @@ fn kind_of(reply: &Reply, want: MessageType) -> bool {
     }
 }
 
-fn base(xid: u32, mac: Mac, kind: MessageType) -> Message {
+fn base(xid: u32, me: &Asker, kind: MessageType) -> Message {
     let mut m = Message::default();
     m.set_opcode(Opcode::BootRequest)
         .set_xid(xid)
         .set_flags(Flags::default().set_broadcast())
-        .set_chaddr(&mac);
+        .set_chaddr(&me.mac);
     m.opts_mut().insert(DhcpOption::MessageType(kind));
+    if let Some(name) = &me.hostname {
+        m.opts_mut()
+            .insert(DhcpOption::Hostname(name.as_str().to_string()));
+    }
     m.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
         OptionCode::SubnetMask,
         OptionCode::Router,
         OptionCode::InterfaceMtu,
         OptionCode::AddressLeaseTime,
+        OptionCode::DomainNameServer,
+        OptionCode::DomainName,
     ]));
     m
 }
 
-fn discover(xid: u32, mac: Mac) -> Message {
-    base(xid, mac, MessageType::Discover)
+/// A REQUEST renewing or rebinding the lease on `ip`: the address in ciaddr, no server
+/// identifier, no requested address (RFC 2131 4.3.2), and no broadcast flag: the client can
+/// take the unicast answer.
+fn renewal(xid: u32, me: &Asker, ip: Ipv4Addr) -> Message {
+    let mut m = base(xid, me, MessageType::Request);
+    m.set_flags(Flags::default()).set_ciaddr(ip);
+    m
 }
 
-fn request(xid: u32, mac: Mac, ip: Ipv4Addr, server: Ipv4Addr) -> Message {
-    let mut m = base(xid, mac, MessageType::Request);
+fn discover(xid: u32, me: &Asker) -> Message {
+    base(xid, me, MessageType::Discover)
+}
+
+fn request(xid: u32, me: &Asker, ip: Ipv4Addr, server: Ipv4Addr) -> Message {
+    let mut m = base(xid, me, MessageType::Request);
     m.opts_mut().insert(DhcpOption::RequestedIpAddress(ip));
     m.opts_mut().insert(DhcpOption::ServerIdentifier(server));
     m
@@ -276,7 +412,64 @@ fn acquired(m: &Message, limits: &Limits) -> Result<Acquired, String> {
             Some(DhcpOption::AddressLeaseTime(t)) => *t,
             _ => 0,
         },
+        renew_secs: match o.get(OptionCode::Renewal) {
+            Some(DhcpOption::Renewal(t)) => Some(*t),
+            _ => None,
+        },
+        rebind_secs: match o.get(OptionCode::Rebinding) {
+            Some(DhcpOption::Rebinding(t)) => Some(*t),
+            _ => None,
+        },
+        dns: match o.get(OptionCode::DomainNameServer) {
+            Some(DhcpOption::DomainNameServer(servers)) => {
+                servers.iter().copied().filter(|ip| unicast(*ip)).collect()
+            }
+            _ => Vec::new(),
+        },
+        domain: match o.get(OptionCode::DomainName) {
+            Some(DhcpOption::DomainName(d)) => domain_name(d),
+            _ => None,
+        },
     })
+}
+
+/// An address a host can send queries to.
+fn unicast(ip: Ipv4Addr) -> bool {
+    !(ip.is_unspecified() || ip.is_multicast() || ip.is_broadcast() || ip.octets()[0] >= 240)
+}
+
+/// A search domain as resolv.conf may carry it: host labels joined by dots, lowercase, at most
+/// 253 bytes (anything else, a line break above all, could write other lines).
+fn domain_name(d: &str) -> Option<String> {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    if d.len() > 253 {
+        return None;
+    }
+    let labels: Result<Vec<Label>, _> = d.split('.').map(Label::parse).collect();
+    Some(
+        labels
+            .ok()?
+            .iter()
+            .map(Label::as_str)
+            .collect::<Vec<_>>()
+            .join("."),
+    )
+}
+
+/// resolv.conf for a lease with DNS servers: its search domain and its servers, at most three
+/// (the most glibc reads).
+pub fn resolv_conf(got: &Acquired, iface: &str) -> Option<String> {
+    if got.dns.is_empty() {
+        return None;
+    }
+    let mut text = format!("# from the DHCP lease of {iface} (l2x dhcp request)\n");
+    if let Some(domain) = &got.domain {
+        text.push_str(&format!("search {domain}\n"));
+    }
+    for ip in got.dns.iter().take(3) {
+        text.push_str(&format!("nameserver {ip}\n"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -285,6 +478,13 @@ mod tests {
     use crate::dhcp::wire::{self, NetParams, Reply as Sent};
 
     const MAC: Mac = [2, 0, 0, 0, 0, 3];
+
+    fn asker() -> Asker {
+        Asker {
+            mac: MAC,
+            hostname: Some(Label::parse("web").unwrap()),
+        }
+    }
     const LIMITS: Limits = Limits {
         max_mtu: Some(9000),
     };
@@ -295,13 +495,14 @@ mod tests {
             netmask: Ipv4Addr::new(255, 255, 252, 0),
             router: Ipv4Addr::new(10, 0, 5, 1),
             dns: vec![],
+            domain: None,
             mtu: 1400,
         }
     }
 
     /// The server's ACK of `yiaddr` with `params`, as bytes.
     fn ack(yiaddr: Ipv4Addr, params: &NetParams) -> Vec<u8> {
-        let req = request(7, MAC, yiaddr, params.server_id);
+        let req = request(7, &asker(), yiaddr, params.server_id);
         let sent = Sent::Ack {
             yiaddr,
             lease_secs: 60,
@@ -335,8 +536,42 @@ mod tests {
                 mtu: Some(1400),
                 server: params().server_id,
                 lease_secs: 60,
+                renew_secs: Some(30),
+                rebind_secs: Some(52),
+                dns: vec![],
+                domain: None,
             }
         );
+    }
+
+    #[test]
+    fn dns_servers_and_domain_become_resolv_conf_once_checked() {
+        let yiaddr = Ipv4Addr::new(10, 0, 5, 100);
+        let mut p = params();
+        p.dns = vec![Ipv4Addr::new(10, 0, 5, 1), Ipv4Addr::BROADCAST];
+        p.domain = Some("Lan.".into());
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(
+            (got.dns.clone(), got.domain.as_deref()),
+            (vec![Ipv4Addr::new(10, 0, 5, 1)], Some("lan"))
+        );
+        assert_eq!(
+            resolv_conf(&got, "eth0").unwrap(),
+            "# from the DHCP lease of eth0 (l2x dhcp request)\nsearch lan\nnameserver 10.0.5.1\n"
+        );
+        // A domain that would write a line of its own is no domain.
+        p.domain = Some("lan\nnameserver 203.0.113.66".into());
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(got.domain, None);
+        p.dns.clear();
+        let Some(Ok(Reply::Ack(got))) = judged(&ack(yiaddr, &p)) else {
+            panic!("not our ack");
+        };
+        assert_eq!(resolv_conf(&got, "eth0"), None);
     }
 
     #[test]
@@ -402,7 +637,12 @@ mod tests {
 
     #[test]
     fn a_naks_message_is_escaped() {
-        let req = request(7, MAC, Ipv4Addr::new(10, 0, 5, 100), params().server_id);
+        let req = request(
+            7,
+            &asker(),
+            Ipv4Addr::new(10, 0, 5, 100),
+            params().server_id,
+        );
         let bytes = wire::encode(&wire::reply(&req, Sent::Nak("gone\n"), &params()));
         assert_eq!(judged(&bytes), Some(Ok(Reply::Nak("gone\\n".into()))));
     }

@@ -1,6 +1,7 @@
 //! The server as a process: its pid file, locked for as long as the server runs so a second
 //! server on the bridge is refused while a stale file left by a crash (no lock) blocks nothing;
-//! detaching after the socket is bound; stopping on SIGINT/SIGTERM; `dhcp stop`.
+//! detaching after the socket is bound; stopping on SIGINT/SIGTERM, reloading on SIGHUP;
+//! `dhcp stop`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
@@ -114,14 +115,24 @@ pub fn detach(silence_stderr: bool) -> Result<Option<Pid>> {
 /// Sends stderr, where the server logs, to the end of a file. The stderr it had is kept, so
 /// that a server that then fails to start says why where it was started.
 pub fn log_to(path: &Path) -> Result<Stderr> {
-    let file = OpenOptions::new()
+    let file = open_log(path)?;
+    let before = unistd::dup(std::io::stderr()).context("keep stderr")?;
+    log_into(&file)?;
+    Ok(Stderr(before))
+}
+
+/// A log file opened for appending, created if missing.
+pub fn open_log(path: &Path) -> Result<File> {
+    OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .with_context(|| format!("open log file {}", path.display()))?;
-    let before = unistd::dup(std::io::stderr()).context("keep stderr")?;
-    unistd::dup2_stderr(&file).context("redirect stderr")?;
-    Ok(Stderr(before))
+        .with_context(|| format!("open log file {}", path.display()))
+}
+
+/// Sends stderr to the end of `file` from now on.
+pub fn log_into(file: &File) -> Result<()> {
+    unistd::dup2_stderr(file).context("redirect stderr")
 }
 
 /// The stderr a process had before `log_to`.
@@ -135,20 +146,23 @@ impl Stderr {
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+static HANGUP: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
+extern "C" fn on_signal(sig: libc::c_int) {
+    let flag = if sig == libc::SIGHUP { &HANGUP } else { &STOP };
+    flag.store(true, Ordering::Relaxed);
 }
 
-/// SIGINT and SIGTERM ask the loop to stop: the handler only sets a flag, and without
-/// SA_RESTART a blocking receive returns at once so the loop sees it.
-pub fn catch_stop_signals() -> Result<()> {
+/// SIGINT and SIGTERM ask the loop to stop, SIGHUP to read the hosts file again: the handler
+/// only sets a flag, and without SA_RESTART a blocking wait returns at once so the loop sees
+/// it.
+pub fn catch_signals() -> Result<()> {
     let action = SigAction::new(
         SigHandler::Handler(on_signal),
         SaFlags::empty(),
         SigSet::empty(),
     );
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
+    for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
         unsafe { signal::sigaction(sig, &action) }.context("install signal handler")?;
     }
@@ -157,6 +171,11 @@ pub fn catch_stop_signals() -> Result<()> {
 
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
+}
+
+/// Whether SIGHUP came since the last call.
+pub fn hangup() -> bool {
+    HANGUP.swap(false, Ordering::Relaxed)
 }
 
 /// The pid file, open, and what it says, while a server holds its lock; None when no server

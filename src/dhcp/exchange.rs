@@ -5,14 +5,18 @@ use std::net::Ipv4Addr;
 
 use dhcproto::v4::MessageType;
 
-use super::pool::{Lease, Pool, Refusal};
+use super::pool::{Granted, Lease, Pool, Refusal};
 use super::wire::Inbound;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Offer(Ipv4Addr),
-    /// Write the lease to disk, then acknowledge it.
-    Ack(Lease),
+    /// Offer the address; `known`: it is the client's bound lease already (no probe needed).
+    Offer {
+        ip: Ipv4Addr,
+        known: bool,
+    },
+    /// Write the lease (and the client's old one that it ended) to disk, then acknowledge it.
+    Ack(Granted),
     InformAck,
     Nak(Ipv4Addr, Refusal),
     /// A release or decline: record it, send nothing.
@@ -28,7 +32,7 @@ pub fn decide(pool: &mut Pool, m: &Inbound, server_id: Ipv4Addr, now: u64) -> De
     let ciaddr = m.msg.ciaddr();
     match m.kind {
         MessageType::Discover => match pool.offer(&m.client, m.requested, now) {
-            Some(ip) => Decision::Offer(ip),
+            Some((ip, known)) => Decision::Offer { ip, known },
             None => Decision::Exhausted,
         },
         MessageType::Request if !ours => Decision::Silent, // the client chose another server
@@ -96,7 +100,13 @@ mod tests {
             SERVER,
             NOW,
         );
-        assert_eq!(d, Decision::Offer(A));
+        assert_eq!(
+            d,
+            Decision::Offer {
+                ip: A,
+                known: false
+            }
+        );
         let req = msg(
             MessageType::Request,
             MAC,
@@ -105,7 +115,8 @@ mod tests {
                 DhcpOption::RequestedIpAddress(A),
             ],
         );
-        let Decision::Ack(lease) = decide(&mut p, &req, SERVER, NOW) else {
+        let Decision::Ack(Granted { lease, ended: None }) = decide(&mut p, &req, SERVER, NOW)
+        else {
             panic!("no ack");
         };
         assert_eq!(
@@ -114,7 +125,9 @@ mod tests {
         );
         // Renewing: no options, the address in ciaddr.
         let renew = with_ciaddr(msg(MessageType::Request, MAC, vec![]), A);
-        assert!(matches!(decide(&mut p, &renew, SERVER, NOW + 300), Decision::Ack(l) if l.ip == A));
+        assert!(
+            matches!(decide(&mut p, &renew, SERVER, NOW + 300), Decision::Ack(g) if g.lease.ip == A)
+        );
     }
 
     #[test]
@@ -200,7 +213,7 @@ mod tests {
                 SERVER,
                 NOW,
             );
-            assert!(matches!(d, Decision::Offer(_)));
+            assert!(matches!(d, Decision::Offer { .. }));
         }
         let d = decide(
             &mut p,

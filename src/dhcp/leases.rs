@@ -13,9 +13,11 @@
 //! filled again by the attempt; whatever a failed write left behind (a torn line, data the
 //! kernel dropped after a failed fsync) is replaced by the rewrite.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -333,11 +335,26 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     })
 }
 
-/// The leases bound at `now`, in address order, from a lease file's records (a later record
-/// for an address replaces an earlier one).
+/// The leases bound at `now`, in address order, from a lease file's records: a later record
+/// for an address replaces an earlier one, and a client's bound lease (by client identifier or
+/// hardware address) ends the one it held before on another address, as in the server.
 pub fn active(records: Vec<Lease>, now: u64) -> Vec<Lease> {
-    let mut latest: std::collections::BTreeMap<std::net::Ipv4Addr, Lease> = Default::default();
+    let mut latest: BTreeMap<Ipv4Addr, Lease> = BTreeMap::new();
+    let mut by_client: HashMap<ClientId, Ipv4Addr> = HashMap::new();
+    let mut by_mac: HashMap<Mac, Ipv4Addr> = HashMap::new();
     for lease in records {
+        if lease.state == State::Bound {
+            let held = [by_client.get(&lease.client), by_mac.get(&lease.mac)];
+            for old in held.into_iter().flatten().filter(|&&old| old != lease.ip) {
+                if latest.get(old).is_some_and(|l| {
+                    l.state == State::Bound && (l.client == lease.client || l.mac == lease.mac)
+                }) {
+                    latest.remove(old);
+                }
+            }
+            by_client.insert(lease.client.clone(), lease.ip);
+            by_mac.insert(lease.mac, lease.ip);
+        }
         latest.insert(lease.ip, lease);
     }
     latest.into_values().filter(|l| l.is_active(now)).collect()
@@ -531,6 +548,17 @@ mod tests {
         assert_eq!(r.leases.len(), 4);
         assert_eq!(r.leases[3], lease(4, State::Bound));
         let _ = fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn a_client_is_listed_with_its_latest_lease_only() {
+        let at = |n: u8| Lease {
+            ip: Ipv4Addr::new(10, 0, 0, n),
+            ..sample(1, State::Bound, 2_000_000_000)
+        };
+        let other = sample(2, State::Bound, 2_000_000_000);
+        let shown = active(vec![at(10), other.clone(), at(11)], 1_900_000_000);
+        assert_eq!(shown, vec![other, at(11)]);
     }
 
     #[test]

@@ -1,21 +1,30 @@
 //! The built-in DHCPv4 server (and the one-shot client of `dhcp request`).
 //!
 //! `wire` turns datagrams into checked messages and replies into datagrams (dhcproto);
-//! `pool` decides which address a client gets; `exchange` what to answer (RFC 2131 4.3);
-//! `addressing` where the answer goes (4.1); `respond` is the whole path from a datagram to its
-//! answer; `leases` keeps leases on disk, in the file `lease_path` checks; `server` runs the
-//! loop with group commit; `daemon` is the process around it; `client` is `dhcp request`.
+//! `pool` decides which address a client gets, honouring `reservations`; `exchange` what to
+//! answer (RFC 2131 4.3); `addressing` where the answer goes (4.1); `respond` is the whole path
+//! from a datagram to its answer; `probe` (with `arp`) checks an address is free before it is
+//! offered; `leases` keeps leases on disk, in the file `lease_path` checks; `names` keeps the
+//! DNS server's zone as the leases go; `settings` is what a server serves, `control` how a
+//! second command hands it new ones; `server` runs the loop with group commit; `daemon` is the
+//! process around it; `client` is `dhcp request`.
 
 pub mod addressing;
+mod arp;
 pub mod client;
+pub mod control;
 pub mod daemon;
 pub mod exchange;
 pub mod lease_path;
 pub mod leases;
+mod names;
 pub mod pool;
+mod probe;
 pub mod record;
+pub mod reservations;
 pub mod respond;
 pub mod server;
+pub mod settings;
 pub mod wire;
 
 use std::ffi::OsString;

@@ -1,11 +1,13 @@
 //! Which address a client gets (RFC 2131 4.3.1 and 4.3.2): reservations first, then the
-//! client's previous address, then the address it asked for, then a free one. Pure: time comes
-//! in as an argument, and nothing here touches the disk or the network.
+//! client's previous address, then the address it asked for, then a free one. A client holds
+//! one lease: when it takes a new address, its old lease ends. Pure: time comes in as an
+//! argument, and nothing here touches the disk or the network.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::Ipv4Addr;
 
-use crate::cli::Ipv4Range;
+use super::reservations::Reservations;
+use crate::cli::{HostReservation, Ipv4Range};
 
 /// An Ethernet hardware address (chaddr).
 pub type Mac = [u8; 6];
@@ -57,7 +59,7 @@ pub struct Lease {
 
 impl Lease {
     /// Whether `client` may have this address at `now`.
-    fn free_for(&self, client: &ClientId, now: u64) -> bool {
+    pub fn free_for(&self, client: &ClientId, now: u64) -> bool {
         match self.state {
             State::Released => true,
             State::Declined => self.expires <= now,
@@ -96,14 +98,31 @@ impl Refusal {
     }
 }
 
+/// What a REQUEST was granted: the lease to write before the ACK, and the client's lease on
+/// another address that ended with it, if it had one (to be written too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    pub lease: Lease,
+    pub ended: Option<Lease>,
+}
+
+/// A lease to end by hand (`dhcp forget`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Ip(Ipv4Addr),
+    Mac(Mac),
+}
+
 pub struct Pool {
     first: u32,
     last: u32,
     lease_time: u64,
-    reserved_by_mac: HashMap<Mac, Ipv4Addr>,
-    reserved_ips: HashMap<Ipv4Addr, Mac>,
+    reserved: Reservations,
     by_ip: HashMap<Ipv4Addr, Lease>,
     by_client: HashMap<ClientId, Ipv4Addr>,
+    /// The address a hardware address holds last: a client that comes back with another
+    /// client identifier (another DHCP client on the same interface) is the same machine.
+    by_mac: HashMap<Mac, Ipv4Addr>,
     /// Where the search for a free address goes on from, so it does not start over each time.
     cursor: u32,
     /// Addresses of the range that no lease has ever named: taken before reusing expired ones,
@@ -116,24 +135,45 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub fn new(range: Ipv4Range, reservations: &[(Mac, Ipv4Addr)], lease_time: u64) -> Pool {
-        let (first, last) = (u32::from(range.first), u32::from(range.last));
-        let reserved_in_range = reservations
-            .iter()
-            .filter(|(_, ip)| range.contains(*ip))
-            .count() as u32;
-        Pool {
-            first,
-            last,
+    pub fn new(range: Ipv4Range, reservations: &[HostReservation], lease_time: u64) -> Pool {
+        let mut pool = Pool {
+            first: 0,
+            last: 0,
             lease_time,
-            reserved_by_mac: reservations.iter().copied().collect(),
-            reserved_ips: reservations.iter().map(|&(m, ip)| (ip, m)).collect(),
+            reserved: Reservations::default(),
             by_ip: HashMap::new(),
             by_client: HashMap::new(),
-            cursor: first,
-            never_used: last - first + 1 - reserved_in_range,
+            by_mac: HashMap::new(),
+            cursor: 0,
+            never_used: 0,
             offers: VecDeque::new(),
+        };
+        pool.reconfigure(range, reservations, lease_time);
+        pool
+    }
+
+    /// Serves another range, other reservations or another lease time from now on, keeping
+    /// every lease: one outside the new range lasts until it ends (its client is refused a
+    /// renewal and asks for a new address), and a new lease time applies from the next ACK.
+    pub fn reconfigure(
+        &mut self,
+        range: Ipv4Range,
+        reservations: &[HostReservation],
+        lease_time: u64,
+    ) {
+        self.first = u32::from(range.first);
+        self.last = u32::from(range.last);
+        self.lease_time = lease_time;
+        self.reserved = Reservations::new(reservations);
+        if !self.in_range(Ipv4Addr::from(self.cursor)) {
+            self.cursor = self.first;
         }
+        let named = self
+            .by_ip
+            .keys()
+            .filter(|ip| range.contains(**ip) && !self.reserved.contains(**ip))
+            .count() as u32;
+        self.never_used = self.last - self.first + 1 - self.reserved.count_in(range) - named;
     }
 
     pub fn lease_time(&self) -> u64 {
@@ -154,16 +194,19 @@ impl Pool {
     /// Whether `client` may be given `ip` now: the address is ours to give, not reserved for
     /// someone else, not held by another client, and the client has no reservation elsewhere.
     fn check(&self, client: &Client, ip: Ipv4Addr, now: u64) -> Result<(), Refusal> {
-        match self.reserved_ips.get(&ip) {
-            Some(mac) if *mac != client.mac => return Err(Refusal::ReservedElsewhere),
-            Some(_) => {}
+        match self
+            .reserved
+            .owner_is(ip, client.mac, client.hostname.as_deref())
+        {
+            Some(false) => return Err(Refusal::ReservedElsewhere),
+            Some(true) => {}
             None if !self.in_range(ip) => return Err(Refusal::NotOurs),
             None => {}
         }
         if self
-            .reserved_by_mac
-            .get(&client.mac)
-            .is_some_and(|r| *r != ip)
+            .reserved
+            .for_client(client.mac, client.hostname.as_deref())
+            .is_some_and(|r| r != ip)
         {
             return Err(Refusal::ReservedElsewhere);
         }
@@ -174,12 +217,14 @@ impl Pool {
     }
 
     /// DHCPDISCOVER: picks an address and holds it for the client, or None when none is free.
+    /// The flag says whether the address is the client's bound lease already: any other may
+    /// be in use by a machine the server knows nothing of, and is worth a probe first.
     pub fn offer(
         &mut self,
         client: &Client,
         requested: Option<Ipv4Addr>,
         now: u64,
-    ) -> Option<Ipv4Addr> {
+    ) -> Option<(Ipv4Addr, bool)> {
         self.forget_expired_offers(now);
         let ip = self.choose(client, requested, now)?;
         let known = self.by_ip.get(&ip);
@@ -191,7 +236,7 @@ impl Pool {
             }
             self.bind(client, ip, State::Offered, expires);
         }
-        Some(ip)
+        Some((ip, held))
     }
 
     /// Drops the offers that expired without a REQUEST; their addresses are untouched again.
@@ -212,7 +257,10 @@ impl Pool {
             if self.by_client.get(&lease.client) == Some(&ip) {
                 self.by_client.remove(&lease.client);
             }
-            if self.in_range(ip) && !self.reserved_ips.contains_key(&ip) {
+            if self.by_mac.get(&lease.mac) == Some(&ip) {
+                self.by_mac.remove(&lease.mac);
+            }
+            if self.in_range(ip) && !self.reserved.contains(ip) {
                 self.never_used += 1;
             }
         }
@@ -224,7 +272,10 @@ impl Pool {
         requested: Option<Ipv4Addr>,
         now: u64,
     ) -> Option<Ipv4Addr> {
-        if let Some(&ip) = self.reserved_by_mac.get(&client.mac) {
+        if let Some(ip) = self
+            .reserved
+            .for_client(client.mac, client.hostname.as_deref())
+        {
             return self.check(client, ip, now).is_ok().then_some(ip);
         }
         let previous = self.by_client.get(&client.id).filter(|ip| {
@@ -253,7 +304,7 @@ impl Pool {
             } else {
                 self.cursor + 1
             };
-            if self.reserved_ips.contains_key(&ip) {
+            if self.reserved.contains(ip) {
                 continue;
             }
             let usable = match self.by_ip.get(&ip) {
@@ -282,30 +333,108 @@ impl Pool {
         &self.by_ip[&ip]
     }
 
-    /// Stores a lease, keeping both indexes right.
+    /// Stores a lease, keeping every index right.
     fn put(&mut self, lease: Lease) {
         let ip = lease.ip;
         if let Some(old) = self.by_ip.get(&ip) {
             if old.client != lease.client && self.by_client.get(&old.client) == Some(&ip) {
                 self.by_client.remove(&old.client);
             }
-        } else if self.in_range(ip) && !self.reserved_ips.contains_key(&ip) {
+            if old.mac != lease.mac && self.by_mac.get(&old.mac) == Some(&ip) {
+                self.by_mac.remove(&old.mac);
+            }
+        } else if self.in_range(ip) && !self.reserved.contains(ip) {
             self.never_used -= 1;
         }
         if lease.state == State::Declined {
             self.by_client.remove(&lease.client);
+            self.by_mac.remove(&lease.mac);
         } else {
             self.by_client.insert(lease.client.clone(), ip);
+            self.by_mac.insert(lease.mac, ip);
         }
         self.by_ip.insert(ip, lease);
     }
 
+    /// The bound lease on another address than `ip` that the client (by identifier, or by
+    /// hardware address) holds: it ends when the client takes `ip`.
+    fn other_lease(&self, client: &Client, ip: Ipv4Addr) -> Option<Ipv4Addr> {
+        [self.by_client.get(&client.id), self.by_mac.get(&client.mac)]
+            .into_iter()
+            .flatten()
+            .copied()
+            .find(|&old| {
+                old != ip
+                    && self.by_ip.get(&old).is_some_and(|l| {
+                        l.state == State::Bound && (l.client == client.id || l.mac == client.mac)
+                    })
+            })
+    }
+
     /// DHCPREQUEST for `ip` (selecting, init-reboot, renewing or rebinding): the lease to write
     /// to disk before the ACK, or why the answer is a NAK.
-    pub fn request(&mut self, client: &Client, ip: Ipv4Addr, now: u64) -> Result<Lease, Refusal> {
+    pub fn request(&mut self, client: &Client, ip: Ipv4Addr, now: u64) -> Result<Granted, Refusal> {
         self.check(client, ip, now)?;
+        let ended = self
+            .other_lease(client, ip)
+            .and_then(|old| self.end(old, now));
         let expires = now + self.lease_time;
-        Ok(self.bind(client, ip, State::Bound, expires).clone())
+        let lease = self.bind(client, ip, State::Bound, expires).clone();
+        Ok(Granted { lease, ended })
+    }
+
+    /// Ends the lease on `ip` as if its client had released it.
+    fn end(&mut self, ip: Ipv4Addr, now: u64) -> Option<Lease> {
+        let lease = self.by_ip.get_mut(&ip)?;
+        if !lease.is_active(now) {
+            return None;
+        }
+        lease.state = State::Released;
+        lease.expires = now;
+        Some(lease.clone())
+    }
+
+    /// `dhcp forget`: ends the active leases on an address or of a hardware address by hand;
+    /// the changes to record.
+    pub fn forget(&mut self, which: Which, now: u64) -> Vec<Lease> {
+        let ended = self.active_of(which, now);
+        ended.iter().filter_map(|l| self.end(l.ip, now)).collect()
+    }
+
+    /// The active leases on an address or of a hardware address, in address order.
+    pub fn active_of(&self, which: Which, now: u64) -> Vec<Lease> {
+        let mut found: Vec<Lease> = match which {
+            Which::Ip(ip) => self.by_ip.get(&ip).into_iter().cloned().collect(),
+            Which::Mac(mac) => self
+                .by_ip
+                .values()
+                .filter(|l| l.mac == mac)
+                .cloned()
+                .collect(),
+        };
+        found.retain(|l| l.is_active(now));
+        found.sort_by_key(|l| l.ip);
+        found
+    }
+
+    /// Another machine (`mac`) answered for `ip` before it was offered: the address is kept
+    /// out of use for PROBATION, as a declined one is; the change to record.
+    pub fn conflict(&mut self, ip: Ipv4Addr, mac: Mac, now: u64) -> Lease {
+        let lease = Lease {
+            ip,
+            state: State::Declined,
+            client: ClientId::from_chaddr(&mac),
+            mac,
+            hostname: None,
+            expires: now + PROBATION,
+        };
+        self.put(lease.clone());
+        lease
+    }
+
+    /// The lease on `ip`, if the pool has one.
+    pub fn lease(&self, ip: Ipv4Addr) -> Option<&Lease> {
+        self.by_ip.get(&ip)
     }
 
     /// DHCPRELEASE: the client gives its address back; the change to record, if any.
@@ -332,8 +461,20 @@ impl Pool {
     }
 
     /// Takes a lease read back from the lease file; a later record for an address replaces an
-    /// earlier one.
+    /// earlier one, and a client's bound lease ends the one it had before on another address.
     pub fn restore(&mut self, lease: Lease) {
+        if lease.state == State::Bound {
+            let client = Client {
+                id: lease.client.clone(),
+                mac: lease.mac,
+                hostname: None,
+            };
+            if let Some(old) = self.other_lease(&client, lease.ip)
+                && let Some(l) = self.by_ip.get_mut(&old)
+            {
+                l.state = State::Released;
+            }
+        }
         self.put(lease);
     }
 
@@ -379,8 +520,8 @@ mod tests {
             first: first.parse().unwrap(),
             last: last.parse().unwrap(),
         };
-        let reserved: Vec<_> = for_client_9
-            .map(|a| (client(9).mac, ip(a)))
+        let reserved: Vec<HostReservation> = for_client_9
+            .map(|a| format!("02:00:00:00:00:09={a}").parse().unwrap())
             .into_iter()
             .collect();
         Pool::new(range, &reserved, 3600)
@@ -399,40 +540,50 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The address offered, without the flag.
+    fn offered(
+        p: &mut Pool,
+        c: &Client,
+        requested: Option<Ipv4Addr>,
+        now: u64,
+    ) -> Option<Ipv4Addr> {
+        p.offer(c, requested, now).map(|(ip, _)| ip)
+    }
+
     #[test]
     fn addresses_come_from_the_range_in_order() {
         let mut p = pool("10.0.0.10", "10.0.0.12");
-        assert_eq!(p.offer(&client(1), None, NOW), Some(ip("10.0.0.10")));
-        assert_eq!(p.offer(&client(2), None, NOW), Some(ip("10.0.0.11")));
-        assert_eq!(p.offer(&client(3), None, NOW), Some(ip("10.0.0.12")));
+        for (n, want) in [(1, "10.0.0.10"), (2, "10.0.0.11"), (3, "10.0.0.12")] {
+            assert_eq!(offered(&mut p, &client(n), None, NOW), Some(ip(want)));
+        }
     }
 
     #[test]
     fn a_client_asking_again_gets_the_same_address() {
         let mut p = pool("10.0.0.10", "10.0.0.20");
-        let a = p.offer(&client(1), None, NOW).unwrap();
+        let a = offered(&mut p, &client(1), None, NOW).unwrap();
         p.request(&client(1), a, NOW).unwrap();
-        p.offer(&client(2), None, NOW);
-        assert_eq!(p.offer(&client(1), None, NOW + 10), Some(a));
+        offered(&mut p, &client(2), None, NOW);
+        assert_eq!(offered(&mut p, &client(1), None, NOW + 10), Some(a));
         // Even after it released the address, and others came and went.
         p.release(&client(1).id, a, NOW + 20).unwrap();
-        p.offer(&client(3), None, NOW + 30);
-        assert_eq!(p.offer(&client(1), None, NOW + 40), Some(a));
+        offered(&mut p, &client(3), None, NOW + 30);
+        assert_eq!(offered(&mut p, &client(1), None, NOW + 40), Some(a));
     }
 
     #[test]
     fn a_requested_free_address_is_honoured() {
         let mut p = pool("10.0.0.10", "10.0.0.20");
         assert_eq!(
-            p.offer(&client(1), Some(ip("10.0.0.15")), NOW),
+            offered(&mut p, &client(1), Some(ip("10.0.0.15")), NOW),
             Some(ip("10.0.0.15"))
         );
         assert_eq!(
-            p.offer(&client(2), Some(ip("10.0.0.15")), NOW),
+            offered(&mut p, &client(2), Some(ip("10.0.0.15")), NOW),
             Some(ip("10.0.0.10"))
         );
         assert_eq!(
-            p.offer(&client(3), Some(ip("10.9.9.9")), NOW),
+            offered(&mut p, &client(3), Some(ip("10.9.9.9")), NOW),
             Some(ip("10.0.0.11"))
         );
     }
@@ -441,11 +592,14 @@ mod tests {
     fn reservations_go_to_their_host_only() {
         let mut p = reserving("10.0.0.10", "10.0.0.11", Some("10.0.0.10"));
         assert_eq!(
-            p.offer(&client(1), Some(ip("10.0.0.10")), NOW),
+            offered(&mut p, &client(1), Some(ip("10.0.0.10")), NOW),
             Some(ip("10.0.0.11"))
         );
-        assert_eq!(p.offer(&client(2), None, NOW), None);
-        assert_eq!(p.offer(&client(9), None, NOW), Some(ip("10.0.0.10")));
+        assert_eq!(offered(&mut p, &client(2), None, NOW), None);
+        assert_eq!(
+            offered(&mut p, &client(9), None, NOW),
+            Some(ip("10.0.0.10"))
+        );
         assert_eq!(
             p.request(&client(1), ip("10.0.0.10"), NOW),
             Err(Refusal::ReservedElsewhere)
@@ -460,7 +614,10 @@ mod tests {
     #[test]
     fn a_reservation_outside_the_range_is_served() {
         let mut p = reserving("10.0.0.10", "10.0.0.11", Some("10.0.0.99"));
-        assert_eq!(p.offer(&client(9), None, NOW), Some(ip("10.0.0.99")));
+        assert_eq!(
+            offered(&mut p, &client(9), None, NOW),
+            Some(ip("10.0.0.99"))
+        );
         assert_eq!(
             p.request(&client(1), ip("10.0.0.99"), NOW),
             Err(Refusal::ReservedElsewhere)
@@ -471,20 +628,23 @@ mod tests {
     fn an_exhausted_pool_offers_nothing_until_a_lease_ends() {
         let mut p = pool("10.0.0.10", "10.0.0.11");
         for n in 1..=2 {
-            let a = p.offer(&client(n), None, NOW).unwrap();
+            let a = offered(&mut p, &client(n), None, NOW).unwrap();
             p.request(&client(n), a, NOW).unwrap();
         }
-        assert_eq!(p.offer(&client(3), None, NOW), None);
-        assert_eq!(p.offer(&client(3), None, NOW + 3600), Some(ip("10.0.0.10")));
+        assert_eq!(offered(&mut p, &client(3), None, NOW), None);
+        assert_eq!(
+            offered(&mut p, &client(3), None, NOW + 3600),
+            Some(ip("10.0.0.10"))
+        );
     }
 
     #[test]
     fn offers_hold_an_address_briefly() {
         let mut p = pool("10.0.0.10", "10.0.0.10");
-        assert!(p.offer(&client(1), None, NOW).is_some());
-        assert_eq!(p.offer(&client(2), None, NOW + 1), None);
+        assert!(offered(&mut p, &client(1), None, NOW).is_some());
+        assert_eq!(offered(&mut p, &client(2), None, NOW + 1), None);
         assert_eq!(
-            p.offer(&client(2), None, NOW + OFFER_HOLD),
+            offered(&mut p, &client(2), None, NOW + OFFER_HOLD),
             Some(ip("10.0.0.10"))
         );
     }
@@ -503,27 +663,137 @@ mod tests {
         );
         // Renewing extends the lease.
         let renewed = p.request(&client(1), ip("10.0.0.12"), NOW + 100).unwrap();
-        assert_eq!(renewed.expires, NOW + 100 + 3600);
+        assert_eq!(renewed.lease.expires, NOW + 100 + 3600);
+        assert_eq!(renewed.ended, None);
+    }
+
+    #[test]
+    fn a_client_taking_a_new_address_ends_its_old_lease() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        p.request(&client(1), ip("10.0.0.12"), NOW).unwrap();
+        let moved = p.request(&client(1), ip("10.0.0.15"), NOW + 5).unwrap();
+        let ended = moved.ended.expect("the old lease ended");
+        assert_eq!((ended.ip, ended.state), (ip("10.0.0.12"), State::Released));
+        assert!(!p.lease(ip("10.0.0.12")).unwrap().is_active(NOW + 5));
+        // The same machine with another client identifier is the same client too.
+        let other_id = Client {
+            id: ClientId(vec![0xff, 1, 2, 3].into()),
+            ..client(1)
+        };
+        let again = p.request(&other_id, ip("10.0.0.16"), NOW + 6).unwrap();
+        assert_eq!(again.ended.map(|l| l.ip), Some(ip("10.0.0.15")));
+        let active: Vec<_> = p.durable().filter(|l| l.is_active(NOW + 6)).collect();
+        assert_eq!(active.len(), 1);
+    }
+
+    #[test]
+    fn a_lease_file_with_two_leases_of_one_client_keeps_the_later() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        let c = client(4);
+        let bound = |last: u8| Lease {
+            ip: Ipv4Addr::new(10, 0, 0, last),
+            state: State::Bound,
+            client: c.id.clone(),
+            mac: c.mac,
+            hostname: None,
+            expires: NOW + 100,
+        };
+        p.restore(bound(11));
+        p.restore(bound(12));
+        let old = p.lease(ip("10.0.0.11")).unwrap();
+        assert_eq!(old.state, State::Released);
+        assert_eq!(offered(&mut p, &c, None, NOW), Some(ip("10.0.0.12")));
+    }
+
+    #[test]
+    fn forget_ends_a_lease_by_address_or_by_mac() {
+        let mut p = pool("10.0.0.10", "10.0.0.20");
+        p.request(&client(1), ip("10.0.0.12"), NOW).unwrap();
+        p.request(&client(2), ip("10.0.0.13"), NOW).unwrap();
+        let gone = p.forget(Which::Ip(ip("10.0.0.12")), NOW + 1);
+        assert_eq!(gone.len(), 1);
+        assert_eq!(gone[0].state, State::Released);
+        assert!(p.forget(Which::Ip(ip("10.0.0.12")), NOW + 1).is_empty());
+        let gone = p.forget(Which::Mac(client(2).mac), NOW + 1);
+        assert_eq!(gone[0].ip, ip("10.0.0.13"));
+        // A forgotten address is free for another client at once.
+        assert!(p.request(&client(3), ip("10.0.0.13"), NOW + 2).is_ok());
+    }
+
+    #[test]
+    fn an_address_in_use_elsewhere_sits_out_its_probation() {
+        let mut p = pool("10.0.0.10", "10.0.0.11");
+        let (a, known) = p.offer(&client(1), None, NOW).unwrap();
+        assert!(!known, "a new address is not the client's yet");
+        let l = p.conflict(a, [2, 0, 0, 0, 0, 0x99], NOW);
+        assert_eq!((l.state, l.expires), (State::Declined, NOW + PROBATION));
+        assert_eq!(
+            offered(&mut p, &client(1), None, NOW),
+            Some(ip("10.0.0.11"))
+        );
+        p.request(&client(1), ip("10.0.0.11"), NOW).unwrap();
+        assert_eq!(
+            p.offer(&client(1), None, NOW + 1),
+            Some((ip("10.0.0.11"), true))
+        );
+        assert_eq!(offered(&mut p, &client(2), None, NOW + 1), None);
+    }
+
+    #[test]
+    fn a_hostname_reservation_goes_to_the_client_sending_that_name() {
+        let range: Ipv4Range = "10.0.0.10-10.0.0.20".parse().unwrap();
+        let hosts: Vec<HostReservation> = vec!["printer=10.0.0.50".parse().unwrap()];
+        let mut p = Pool::new(range, &hosts, 3600);
+        let printer = Client {
+            hostname: Some("Printer".into()),
+            ..client(5)
+        };
+        assert_eq!(offered(&mut p, &printer, None, NOW), Some(ip("10.0.0.50")));
+        assert_eq!(
+            p.request(&client(6), ip("10.0.0.50"), NOW),
+            Err(Refusal::ReservedElsewhere)
+        );
+        assert!(p.request(&printer, ip("10.0.0.50"), NOW).is_ok());
+    }
+
+    #[test]
+    fn reconfiguring_keeps_the_leases() {
+        let mut p = pool("10.0.0.10", "10.0.0.12");
+        p.request(&client(1), ip("10.0.0.10"), NOW).unwrap();
+        let hosts: Vec<HostReservation> = vec!["02:00:00:00:00:02=10.0.0.11".parse().unwrap()];
+        p.reconfigure("10.0.0.10-10.0.0.20".parse().unwrap(), &hosts, 600);
+        assert_eq!(p.lease_time(), 600);
+        for (n, want) in [(1, "10.0.0.10"), (2, "10.0.0.11"), (3, "10.0.0.12")] {
+            assert_eq!(offered(&mut p, &client(n), None, NOW), Some(ip(want)));
+        }
+        // 10.0.0.13-20 never had a lease: 8 untouched addresses.
+        assert_eq!(p.never_used, 8);
+        // A lease outside a new, smaller range is not renewed.
+        p.reconfigure("10.0.0.15-10.0.0.20".parse().unwrap(), &[], 600);
+        assert_eq!(
+            p.request(&client(1), ip("10.0.0.10"), NOW),
+            Err(Refusal::NotOurs)
+        );
     }
 
     #[test]
     fn offers_never_requested_are_forgotten() {
         let mut p = pool("10.0.0.10", "10.0.0.200");
         for n in 1..=100 {
-            p.offer(&client(n), None, NOW).unwrap();
+            offered(&mut p, &client(n), None, NOW).unwrap();
         }
         assert_eq!(p.addresses_known(), 100);
-        let requested = p.offer(&client(1), None, NOW).unwrap();
+        let requested = offered(&mut p, &client(1), None, NOW).unwrap();
         p.request(&client(1), requested, NOW + 1).unwrap();
         // The next DISCOVER after the hold ends finds only the requested lease, and its own.
-        let later = p.offer(&client(200), None, NOW + OFFER_HOLD).unwrap();
+        let later = offered(&mut p, &client(200), None, NOW + OFFER_HOLD).unwrap();
         assert_eq!(p.addresses_known(), 2);
         assert_eq!(p.offers.len(), 1);
         // The forgotten addresses count as untouched: they go out before expired leases.
         assert_eq!(later, ip("10.0.0.110"));
         assert_eq!(p.never_used, 191 - 2);
         assert_eq!(
-            p.offer(&client(1), None, NOW + 2 * OFFER_HOLD),
+            offered(&mut p, &client(1), None, NOW + 2 * OFFER_HOLD),
             Some(requested)
         );
     }
@@ -531,16 +801,22 @@ mod tests {
     #[test]
     fn declined_addresses_sit_out_their_probation() {
         let mut p = pool("10.0.0.10", "10.0.0.11");
-        let a = p.offer(&client(1), None, NOW).unwrap();
+        let a = offered(&mut p, &client(1), None, NOW).unwrap();
         let d = p.decline(&client(1).id, a, NOW).unwrap();
         assert_eq!((d.state, d.expires), (State::Declined, NOW + PROBATION));
-        assert_eq!(p.offer(&client(1), None, NOW), Some(ip("10.0.0.11")));
-        assert_eq!(p.offer(&client(2), None, NOW), None);
+        assert_eq!(
+            offered(&mut p, &client(1), None, NOW),
+            Some(ip("10.0.0.11"))
+        );
+        assert_eq!(offered(&mut p, &client(2), None, NOW), None);
         // Once probation is over: the lapsed offer's address first (nobody ever had it),
         // then the declined one.
         let later = NOW + PROBATION;
-        assert_eq!(p.offer(&client(2), None, later), Some(ip("10.0.0.11")));
-        assert_eq!(p.offer(&client(3), None, later), Some(a));
+        assert_eq!(
+            offered(&mut p, &client(2), None, later),
+            Some(ip("10.0.0.11"))
+        );
+        assert_eq!(offered(&mut p, &client(3), None, later), Some(a));
     }
 
     #[test]
@@ -548,11 +824,11 @@ mod tests {
         let mut p = pool("10.0.0.10", "10.0.0.12");
         p.request(&client(1), ip("10.0.0.10"), NOW).unwrap();
         let later = NOW + 4000;
-        assert_eq!(p.offer(&client(2), None, later), Some(ip("10.0.0.11")));
-        assert_eq!(p.offer(&client(3), None, later), Some(ip("10.0.0.12")));
-        assert_eq!(p.offer(&client(4), None, later), Some(ip("10.0.0.10")));
+        for (n, want) in [(2, "10.0.0.11"), (3, "10.0.0.12"), (4, "10.0.0.10")] {
+            assert_eq!(offered(&mut p, &client(n), None, later), Some(ip(want)));
+        }
         // The old holder now gets something else or nothing: its address went to client 4.
-        assert_eq!(p.offer(&client(1), None, later), None);
+        assert_eq!(offered(&mut p, &client(1), None, later), None);
     }
 
     #[test]
@@ -567,7 +843,7 @@ mod tests {
             hostname: Some("seven".into()),
             expires: NOW + 100,
         });
-        assert_eq!(p.offer(&c, None, NOW), Some(ip("10.0.0.17")));
+        assert_eq!(offered(&mut p, &c, None, NOW), Some(ip("10.0.0.17")));
         assert_eq!(
             p.request(&client(1), ip("10.0.0.17"), NOW),
             Err(Refusal::InUse)

@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::io::ErrorKind;
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -29,6 +30,12 @@ pub struct Record {
     pub log_file: Option<PathBuf>,
     /// The addresses served, FIRST-LAST.
     pub range: String,
+    /// Where a second `dhcp serve` or a `dhcp forget` reaches the server (`control`).
+    #[serde(default)]
+    pub control: Option<PathBuf>,
+    /// The DNS servers its leases hand out (option 6), for `doctor` to ask.
+    #[serde(default)]
+    pub dns: Vec<Ipv4Addr>,
 }
 
 impl Record {
@@ -38,6 +45,11 @@ impl Record {
 
     pub fn path(&self) -> PathBuf {
         Self::path_for(&self.netns_id, &self.bridge)
+    }
+
+    /// The control socket of the server of this record: beside it.
+    pub fn control_path(&self) -> PathBuf {
+        self.path().with_extension("sock")
     }
 
     /// Written whole to a temporary file and renamed over the old record, so a reader never

@@ -3,12 +3,14 @@
 //! disk or clock: the caller sends, stores and logs, which is what lets the fuzz target and the
 //! tests run it on any bytes.
 
+use std::net::Ipv4Addr;
+
 use dhcproto::v4::MessageType;
 use ipnetwork::Ipv4Network;
 
 use super::addressing::{self, Destination, is_host};
 use super::exchange::{self, Decision};
-use super::pool::{Lease, Pool, State};
+use super::pool::{Lease, Mac, Pool, State};
 use super::wire::{self, NetParams, Reply};
 use crate::logger::{Kind, Level};
 use crate::msg::link::format_mac;
@@ -42,6 +44,10 @@ pub struct Outgoing {
     pub dest: Destination,
     /// An ACK: it may go only once the lease it promises is on disk.
     pub durable: bool,
+    /// An OFFER of an address that may be in use by a machine on the bridge the server knows
+    /// nothing of: it may go only once a probe found the address free. With the address, the
+    /// client's own MAC: the client may answer the probe for an address it still holds.
+    pub probe: Option<(Ipv4Addr, Mac)>,
     /// What to log when (if) it is sent.
     pub note: Option<Note>,
 }
@@ -49,8 +55,8 @@ pub struct Outgoing {
 /// What one datagram calls for; every part may be missing.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Answer {
-    /// A lease change to write to the lease file (before `reply`, when that is an ACK).
-    pub record: Option<Lease>,
+    /// Lease changes to write to the lease file (before `reply`, when that is an ACK).
+    pub records: Vec<Lease>,
     pub reply: Option<Outgoing>,
     /// A line to log now (the reply's own line is logged when it is sent).
     pub note: Option<Note>,
@@ -99,32 +105,40 @@ pub fn respond(
             dest: addressing::destination(&m.msg, &msg, matches!(kind, Reply::Nak(_)), subnet),
             bytes: wire::encode(&msg),
             durable,
+            probe: None,
             note,
         }
     };
     match exchange::decide(pool, &m, params.server_id, now) {
-        Decision::Offer(yiaddr) => {
+        Decision::Offer { ip: yiaddr, known } => {
             let text = format!("OFFER {yiaddr} to {mac} (xid {:#x})", m.msg.xid());
             let note = Note::new(Level::Debug, OFFER, text);
+            let offer = Reply::Offer { yiaddr, lease_secs };
+            // A relayed client is on its relay's link, which the bridge's ARP does not reach.
+            let probe = !known && giaddr.is_unspecified();
             Answer {
-                reply: Some(reply(
-                    Reply::Offer { yiaddr, lease_secs },
-                    false,
-                    Some(note),
-                )),
+                reply: Some(Outgoing {
+                    probe: probe.then_some((yiaddr, m.client.mac)),
+                    ..reply(offer, false, Some(note))
+                }),
                 ..Answer::default()
             }
         }
-        Decision::Ack(lease) => {
+        Decision::Ack(granted) => {
+            let lease = granted.lease;
             let text = format!("ACK {} to {mac}{}", lease.ip, named(&lease));
             let ack = Reply::Ack {
                 yiaddr: lease.ip,
                 lease_secs: lease.expires.saturating_sub(now).min(u64::from(u32::MAX)) as u32,
             };
+            let note = granted.ended.as_ref().map(|old| {
+                let text = format!("{} ended: {mac} moved to {}", old.ip, lease.ip);
+                Note::new(Level::Info, RECORD, text)
+            });
             Answer {
                 reply: Some(reply(ack, true, Some(Note::new(Level::Info, ACK, text)))),
-                record: Some(lease),
-                note: None,
+                records: granted.ended.into_iter().chain([lease]).collect(),
+                note,
             }
         }
         Decision::InformAck => Answer {
@@ -136,7 +150,7 @@ pub fn respond(
             Answer {
                 reply: Some(reply(Reply::Nak(why.message()), false, None)),
                 note: Some(Note::new(Level::Info, NAK, text)),
-                record: None,
+                records: Vec::new(),
             }
         }
         Decision::Record(lease) => {
@@ -147,7 +161,7 @@ pub fn respond(
             let text = format!("{what} {} by {mac}", lease.ip);
             Answer {
                 note: Some(Note::new(Level::Info, RECORD, text)),
-                record: Some(lease),
+                records: vec![lease],
                 reply: None,
             }
         }
@@ -180,6 +194,7 @@ pub fn params_for(subnet: Ipv4Network) -> NetParams {
         netmask: subnet.mask(),
         router: subnet.ip(),
         dns: Vec::new(),
+        domain: None,
         mtu: 1500,
     }
 }
@@ -227,7 +242,12 @@ mod tests {
         let mut p = pool();
         let offer = answer(&mut p, &request(MessageType::Discover, MAC, vec![]));
         let out = offer.reply.unwrap();
-        assert!(!out.durable && offer.record.is_none());
+        assert!(!out.durable && offer.records.is_empty());
+        assert_eq!(
+            out.probe.map(|(ip, _)| ip),
+            Some(Ipv4Addr::new(10, 0, 5, 100)),
+            "a new address is probed"
+        );
         let back = dhcproto::v4::Message::decode(&mut Decoder::new(&out.bytes)).unwrap();
         let yiaddr = back.yiaddr();
         assert_eq!(yiaddr, Ipv4Addr::new(10, 0, 5, 100));
@@ -243,7 +263,7 @@ mod tests {
         let ack = answer(&mut p, &req);
         let out = ack.reply.as_ref().unwrap();
         assert!(out.durable, "an ACK waits for the disk");
-        assert_eq!(ack.record.as_ref().unwrap().ip, yiaddr);
+        assert_eq!(ack.records[0].ip, yiaddr);
         // The hostname is logged as given: the logger escapes it.
         assert_eq!(
             out.note.as_ref().unwrap().text,
@@ -263,6 +283,11 @@ mod tests {
             &with(MessageType::Discover, [10, 0, 5, 2], [0; 4]),
         );
         assert_eq!(sent_to(&relayed), Some(Ipv4Addr::new(10, 0, 5, 2)));
+        assert_eq!(
+            relayed.reply.unwrap().probe,
+            None,
+            "no ARP probe behind a relay"
+        );
     }
 
     #[test]

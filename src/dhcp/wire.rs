@@ -78,6 +78,8 @@ pub struct NetParams {
     pub netmask: Ipv4Addr,
     pub router: Ipv4Addr,
     pub dns: Vec<Ipv4Addr>,
+    /// The domain of the segment's names (option 15): the clients' search domain.
+    pub domain: Option<String>,
     /// The bridge's MTU, so a client behind a tunnel uses frames that fit (option 26).
     pub mtu: u16,
 }
@@ -138,6 +140,9 @@ pub fn reply(req: &Message, reply: Reply, p: &NetParams) -> Message {
     if !p.dns.is_empty() {
         opts.insert(DhcpOption::DomainNameServer(p.dns.clone()));
     }
+    if let Some(domain) = &p.domain {
+        opts.insert(DhcpOption::DomainName(domain.clone()));
+    }
     opts.insert(DhcpOption::InterfaceMtu(p.mtu));
     match lease {
         Some((yiaddr, secs)) => {
@@ -193,6 +198,7 @@ pub mod tests {
             netmask: Ipv4Addr::new(255, 255, 255, 0),
             router: Ipv4Addr::new(10, 0, 5, 254),
             dns: vec![Ipv4Addr::new(10, 0, 5, 53)],
+            domain: Some("lan".into()),
             mtu: 1450,
         }
     }
@@ -270,6 +276,7 @@ pub mod tests {
             DhcpOption::SubnetMask(Ipv4Addr::new(255, 255, 255, 0)),
             DhcpOption::Router(vec![Ipv4Addr::new(10, 0, 5, 254)]),
             DhcpOption::DomainNameServer(vec![Ipv4Addr::new(10, 0, 5, 53)]),
+            DhcpOption::DomainName("lan".into()),
             DhcpOption::InterfaceMtu(1450),
             DhcpOption::AddressLeaseTime(3600),
             DhcpOption::Renewal(1800),

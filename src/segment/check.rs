@@ -16,7 +16,7 @@ use super::file;
 use super::{Host, Router, Segment};
 use super::{derive, rules};
 use crate::cli::values::{self, IfName};
-use crate::cli::{HostReservation, Ipv4Range, Mac};
+use crate::cli::{HostReservation, Ipv4Range, Mac, Owner};
 use crate::msg::wireguard::key::PublicKey;
 use crate::spec::tunnel::{TunnelKind, is_host_address};
 
@@ -369,25 +369,22 @@ fn router(c: &Checker, r: &Spanned<file::Router>, hosts: &[Host]) -> Result<Rout
     }
     let address = router_address(c, &f.address)?;
     let (out, masquerade) = masquerade(c, f)?;
-    if let Some(dns) = &f.dns
-        && *dns.get_ref()
-    {
-        return Err(Refusal::NotYet {
-            fault: c.fault(
-                "router.dns",
-                dns.span(),
-                "DNS for the segment is not supported yet by this l2x; nothing was changed".into(),
-            ),
-            hint: "remove `dns` (the DHCP server then hands out no DNS server)".into(),
-        });
-    }
     let dhcp = dhcp(c, f, address)?;
+    let dns = f.dns.as_ref().is_some_and(|d| *d.get_ref());
+    if let Some(d) = f.dns.as_ref().filter(|_| dns && dhcp.range.is_none()) {
+        return Err(Refusal::Wrong(c.fault(
+            "router.dns",
+            d.span(),
+            "DNS runs with the segment's DHCP server: give router.dhcp".into(),
+        )));
+    }
     let forwards = rules::forwards(c, f.forwards.as_deref().unwrap_or_default(), address)?;
     let maps = rules::maps(c, f.maps.as_deref().unwrap_or_default(), address)?;
     Ok(Router {
         host: host.clone(),
         address,
         dhcp: dhcp.range,
+        dns,
         masquerade,
         out,
         reservations: dhcp.reservations,
@@ -561,7 +558,11 @@ fn reservations(
         if !ips.insert(addr) {
             return Err(c.at(&key, ip, format!("{addr} is reserved twice")));
         }
-        out.push(HostReservation { mac: m, ip: addr });
+        out.push(HostReservation {
+            owner: Owner::Mac(m),
+            ip: addr,
+            name: None,
+        });
     }
     Ok(out)
 }

@@ -10,8 +10,6 @@ use super::file::{self, Fault};
 pub enum Refusal {
     /// The file is wrong: exit status 2.
     Wrong(Fault),
-    /// The file asks for what this l2x cannot do yet: exit status 1.
-    NotYet { fault: Fault, hint: String },
 }
 
 pub struct Checker<'a> {

@@ -62,6 +62,8 @@ pub struct Router {
     /// The bridge's address on the router host, with the segment's prefix.
     pub address: Ipv4Network,
     pub dhcp: Option<Ipv4Range>,
+    /// DNS on the bridge's address, run by the DHCP server (`dns = true`).
+    pub dns: bool,
     pub masquerade: bool,
     pub out: Option<String>,
     pub reservations: Vec<HostReservation>,
@@ -143,16 +145,13 @@ impl Segment {
 }
 
 /// Reads and checks a segment file. A file that is wrong is exit status 2, naming the key and
-/// the line; one that asks for what this l2x cannot do yet (DNS) is exit status 1.
+/// the line.
 pub fn load(path: &Path) -> Result<Segment> {
     let text = read(path)?;
     let file = file::parse(&text).map_err(|fault| usage(fault.to_string()))?;
     match check::check(file, &text) {
         Ok(segment) => Ok(segment),
         Err(check::Refusal::Wrong(fault)) => Err(usage(fault.to_string())),
-        Err(check::Refusal::NotYet { fault, hint }) => {
-            Err(anyhow!(Hinted::new(fault.to_string(), hint)))
-        }
     }
 }
 

@@ -11,6 +11,8 @@ pub struct LabView {
     pub containers: Vec<ContainerView>,
     /// Pings that got no answer.
     pub failed: usize,
+    /// Containers that could not resolve their peer's name.
+    pub unresolved: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -22,6 +24,20 @@ pub struct ContainerView {
     pub mtu: u32,
     pub peers: Vec<PingView>,
     pub internet: PingView,
+    /// A peer's name asked of the DNS server on the container's router; None without a
+    /// router or a peer.
+    pub dns: Option<NameView>,
+}
+
+/// One name asked from a container.
+#[derive(Debug, Serialize)]
+pub struct NameView {
+    pub name: String,
+    pub server: String,
+    /// What the server answered; None: no address.
+    pub address: Option<String>,
+    /// The answer is the peer's address.
+    pub ok: bool,
 }
 
 /// One destination pinged from a container.
@@ -44,6 +60,7 @@ impl LabView {
             "MTU",
             "PEERS",
             "INTERNET",
+            "DNS",
             "RTT",
         ]);
         for c in &self.containers {
@@ -65,14 +82,28 @@ impl LabView {
                 c.mtu.to_string(),
                 format!("{}/{} {}", reached.len(), c.peers.len(), names.join(" ")),
                 if c.internet.ok { "yes" } else { "no" }.to_string(),
+                match &c.dns {
+                    Some(d) if d.ok => format!("{} ok", d.name),
+                    Some(d) => {
+                        format!("{} {}", d.name, d.address.as_deref().unwrap_or("no answer"))
+                    }
+                    None => "-".into(),
+                },
                 rtt,
             ]);
         }
-        let verdict = if self.failed == 0 {
+        let mut verdict = if self.failed == 0 {
             "all pings ok".to_string()
         } else {
             unanswered(self.failed)
         };
+        if self.unresolved > 0 {
+            let s = if self.unresolved == 1 { "" } else { "s" };
+            verdict.push_str(&format!(
+                ", {} container{s} could not resolve a peer's name",
+                self.unresolved
+            ));
+        }
         format!(
             "{}{verdict} ({} tunnels, {} hosts; peers pinged with full-size frames, DF set)\n",
             render(t, self.containers.len(), "no containers"),

@@ -41,6 +41,17 @@ pub fn plan(link: &Link, have: &[Addr], got: &Acquired) -> Plan {
     plan
 }
 
+/// The lease's address off the interface again: a lease that is lost may not be used.
+pub fn unset(link: &Link, got: &Acquired) -> Plan {
+    let net = IpNetwork::V4(got.network());
+    let step = address_step(&link.name, Addr::new(0, net), false);
+    let event = Event::new("dhcp", link.name.clone(), Action::Stop, "");
+    let mut plan = Plan::default();
+    plan.knows(link);
+    plan.push(Change::new(event, vec![step]));
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +65,10 @@ mod tests {
             mtu,
             server: Ipv4Addr::new(10, 0, 5, 1),
             lease_secs: 60,
+            renew_secs: None,
+            rebind_secs: None,
+            dns: vec![],
+            domain: None,
         }
     }
 

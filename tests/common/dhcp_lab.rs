@@ -107,8 +107,12 @@ impl Lab {
         run_ok("kill", &["-9", &pid]);
         let stat = format!("/proc/{pid}/stat");
         let deadline = Instant::now() + Duration::from_secs(5);
-        // Dead once gone, or a zombie ("PID (l2x) Z ...") its parent has not reaped yet.
-        while fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+        // Dead once gone, or a zombie ("PID (l2x) Z ...") its parent has not reaped yet and
+        // whose other threads (the DNS server's) have ended too: until the last one has, the
+        // process holds its files, the pid file's lock among them.
+        let task = format!("/proc/{pid}/task");
+        let threads = || fs::read_dir(&task).map_or(0, |d| d.count());
+        while fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) || threads() > 1 {
             assert!(Instant::now() < deadline, "pid {pid} outlived kill -9");
             sleep(Duration::from_millis(10));
         }
@@ -195,6 +199,29 @@ impl Lab {
             .spawn()
             .expect("spawn client");
         Client(child)
+    }
+
+    /// ISC dhclient in container `c` with `conf` as its configuration, kept in the
+    /// foreground; with the arguments (but `-d`) that name its files, for `dhclient -r`.
+    pub fn dhclient(&self, c: usize, conf: &str) -> (Client, Vec<String>) {
+        let conf_path = self.path("dhclient.conf");
+        fs::write(&conf_path, conf).unwrap();
+        let args: Vec<String> = [
+            "-4".to_string(),
+            "-cf".into(),
+            conf_path,
+            "-sf".into(),
+            self.path("client.sh"),
+            "-lf".into(),
+            self.path("dhclient.leases"),
+            "-pf".into(),
+            self.path("dhclient.pid"),
+            self.containers[c].iface.clone(),
+        ]
+        .into();
+        let mut daemon = vec!["-d"];
+        daemon.extend(args.iter().map(String::as_str));
+        (self.spawn(c, "dhclient", &daemon), args)
     }
 
     pub fn mac(&self, c: usize) -> String {

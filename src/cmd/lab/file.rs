@@ -93,6 +93,7 @@ pub fn plan(names: &Names, path: &Path) -> Result<(Plan, Segment)> {
         leases,
         uplink: router.out.clone().unwrap_or_else(|| plan::UPLINK.into()),
         internet,
+        dns: router.dns,
     };
     let plan = Plan {
         tunnel: seg.tunnel,

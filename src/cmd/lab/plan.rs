@@ -65,6 +65,9 @@ pub struct FileLab {
     pub uplink: String,
     /// The wan's own address, on the router's underlay subnet: the internet host.
     pub internet: Ipv4Addr,
+    /// The file's router serves DNS (`dns = true`).
+    #[serde(default)]
+    pub dns: bool,
 }
 
 impl Names {
@@ -200,6 +203,11 @@ impl Plan {
             mark: None,
         }
         .command_line()
+    }
+
+    /// Whether the lab's router serves DNS: the built-in lab's does, a file's when it says so.
+    pub fn serves_dns(&self) -> bool {
+        self.file.as_ref().is_none_or(|f| f.dns)
     }
 
     pub fn dhcp_serve_args(&self, names: &Names) -> Vec<String> {

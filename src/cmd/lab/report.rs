@@ -1,17 +1,20 @@
-//! What `lab up` reports: every container's address and MTU as DHCP set them, and pings from
-//! each to every peer (full-size frames, DF set) and to the internet host (through the NAT).
+//! What `lab up` reports: every container's address and MTU as DHCP set them, pings from
+//! each to every peer (full-size frames, DF set) and to the internet host (through the NAT),
+//! and whether it resolves a peer by name through the DNS server on its router.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::thread;
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use ipnetwork::IpNetwork;
 
 use super::ping::{self, Echo};
 use super::plan::{self, Names, Plan};
+use crate::dns::probe;
 use crate::nl::{Netlink, netns};
-use crate::show::lab::{ContainerView, LabView, PingView};
-use crate::state::links;
+use crate::show::lab::{ContainerView, LabView, NameView, PingView};
+use crate::state::{links, routes};
 
 /// A container as DHCP configured it.
 struct Configured {
@@ -20,6 +23,8 @@ struct Configured {
     address: Option<Ipv4Addr>,
     prefix: u8,
     mtu: u32,
+    /// The default router DHCP gave it, where the segment's DNS server answers.
+    router: Option<Ipv4Addr>,
 }
 
 /// Reads every container's address and MTU, then pings: every peer with full-size frames,
@@ -28,12 +33,16 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
     let configured = plan
         .host_ids()
         .map(|i| {
-            let (link, addrs) = netns::within(&names.container(i), || {
+            let (link, addrs, routes) = netns::within(&names.container(i), || {
                 let mut nl = Netlink::route(false)?;
                 let link = links::require(&mut nl, plan::CONTAINER_IFACE)?;
                 let addrs = links::addresses(&mut nl, link.index)?;
-                Ok((link, addrs))
+                Ok((link, addrs, routes::all(&mut nl)?))
             })?;
+            let router = routes.iter().find_map(|r| match r.gateway {
+                Some(IpAddr::V4(gw)) if r.dst.prefix() == 0 => Some(gw),
+                _ => None,
+            });
             let v4 = addrs.iter().find_map(|a| match a.net {
                 IpNetwork::V4(n) => Some(n),
                 IpNetwork::V6(_) => None,
@@ -44,13 +53,14 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
                 address: v4.map(|n| n.ip()),
                 prefix: v4.map_or(0, |n| n.prefix()),
                 mtu: link.mtu,
+                router,
             })
         })
         .collect::<Result<Vec<_>>>()?;
     let containers = thread::scope(|s| {
         let handles: Vec<_> = configured
             .iter()
-            .map(|c| s.spawn(|| ping_from(names, plan.internet(), c, &configured)))
+            .map(|c| s.spawn(|| ping_from(names, plan, c, &configured)))
             .collect();
         handles
             .into_iter()
@@ -65,11 +75,16 @@ pub fn check(names: &Names, plan: &Plan) -> Result<LabView> {
         .flat_map(|c: &ContainerView| c.peers.iter().chain([&c.internet]))
         .filter(|p| !p.ok)
         .count();
+    let unresolved = containers
+        .iter()
+        .filter(|c| c.dns.as_ref().is_some_and(|d| !d.ok))
+        .count();
     Ok(LabView {
         tunnel: plan.tunnel.name().to_string(),
         hosts: plan.hosts,
         containers,
         failed,
+        unresolved,
     })
 }
 
@@ -78,10 +93,11 @@ const ICMP_OVERHEAD: u32 = 28;
 
 fn ping_from(
     names: &Names,
-    internet: Ipv4Addr,
+    plan: &Plan,
     me: &Configured,
     all: &[Configured],
 ) -> Result<ContainerView> {
+    let internet = plan.internet();
     let ns = names.container(me.id);
     let mut peers = Vec::new();
     for peer in all.iter().filter(|p| p.id != me.id) {
@@ -97,6 +113,10 @@ fn ping_from(
         peers.push(view(Some(name), address, echo));
     }
     let answer = ping::ping(&ns, internet, None)?;
+    let dns = match (me.router, all.iter().find(|p| p.id != me.id)) {
+        (Some(router), Some(peer)) if plan.serves_dns() => Some(resolve(&ns, router, peer)?),
+        _ => None,
+    };
     Ok(ContainerView {
         container: plan::container_port(me.id),
         host: me.host.clone(),
@@ -104,6 +124,26 @@ fn ping_from(
         mtu: me.mtu,
         peers,
         internet: view(None, internet.to_string(), answer),
+        dns,
+    })
+}
+
+/// Asks the DNS server on the container's router, from the container, for the peer's name:
+/// right when it gives the peer's address.
+fn resolve(ns: &str, router: Ipv4Addr, peer: &Configured) -> Result<NameView> {
+    let name = plan::container_port(peer.id);
+    let got = netns::within(ns, || {
+        Ok(probe::address(
+            router,
+            &format!("{name}."),
+            Duration::from_secs(2),
+        )?)
+    })?;
+    Ok(NameView {
+        ok: got.is_some() && got == peer.address,
+        address: got.map(|ip| ip.to_string()),
+        name,
+        server: router.to_string(),
     })
 }
 

@@ -74,6 +74,18 @@ pub fn run(ctx: &mut Ctx, args: &LabUpArgs) -> Result<()> {
             ),
         )));
     }
+    if view.unresolved > 0 {
+        return Err(anyhow!(Hinted::new(
+            format!(
+                "{} containers could not resolve a peer's name",
+                view.unresolved
+            ),
+            format!(
+                "`l2x -n {} doctor` checks the DNS server the lab's DHCP hands out",
+                names.host(plan.file.as_ref().map_or(1, |f| f.router))
+            ),
+        )));
+    }
     Ok(())
 }
 
@@ -197,7 +209,17 @@ pub(super) fn underlay(
 /// Every container asks for its address, MTU and default route.
 pub(super) fn leases(steps: &Steps, names: &Names, plan: &Plan) -> Result<()> {
     for i in plan.host_ids() {
-        let request = ["dhcp", "request", plan::CONTAINER_IFACE, "--timeout", "20s"];
+        // Named as its bridge port is: the name its peers resolve it by.
+        let name = plan::container_port(i);
+        let request = [
+            "dhcp",
+            "request",
+            plan::CONTAINER_IFACE,
+            "--timeout",
+            "20s",
+            "--hostname",
+            &name,
+        ];
         steps.l2x(&names.container(i), &words(&request))?;
     }
     Ok(())

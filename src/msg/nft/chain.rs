@@ -21,6 +21,7 @@ pub const NFTA_HOOK_PRIORITY: u16 = 2;
 
 // include/uapi/linux/netfilter.h, enum nf_inet_hooks and verdicts
 pub const NF_INET_PRE_ROUTING: u32 = 0;
+pub const NF_INET_LOCAL_IN: u32 = 1;
 pub const NF_INET_FORWARD: u32 = 2;
 pub const NF_INET_LOCAL_OUT: u32 = 3;
 pub const NF_INET_POST_ROUTING: u32 = 4;
@@ -70,11 +71,20 @@ impl Chain {
     /// every base chain on a hook sees the packet, so this drops routed IPv4 traffic whatever
     /// other tables accept (Docker's FORWARD chain is one).
     pub fn drops_forwarded_ipv4(&self) -> bool {
+        self.drops_ipv4_on(NF_INET_FORWARD)
+    }
+
+    /// The same on the input hook: what is addressed to this host (DHCP, DNS, tunnels).
+    pub fn drops_input_ipv4(&self) -> bool {
+        self.drops_ipv4_on(NF_INET_LOCAL_IN)
+    }
+
+    fn drops_ipv4_on(&self, hook: u32) -> bool {
         matches!(self.family, NFPROTO_IPV4 | NFPROTO_INET)
             && self
                 .base
                 .as_ref()
-                .is_some_and(|b| b.hook == NF_INET_FORWARD && b.policy == NF_DROP)
+                .is_some_and(|b| b.hook == hook && b.policy == NF_DROP)
     }
 }
 

@@ -1,6 +1,8 @@
-//! `l2x dhcp serve|leases|stop|request`.
+//! `l2x dhcp serve|leases|forget|stop`; `dhcp request` is in `request`.
 
-use std::collections::HashSet;
+mod request;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
@@ -9,17 +11,16 @@ use serde::Serialize;
 
 use super::{Ctx, engine};
 use crate::cli::{DhcpCmd, DhcpServeArgs, HostReservation, IfName, Ipv4Range};
-use crate::dhcp::client::{self, Acquired, Limits};
 use crate::dhcp::pool::Pool;
 use crate::dhcp::record::Record;
-use crate::dhcp::server::{self, Config, STATUS, Server};
-use crate::dhcp::wire::NetParams;
-use crate::dhcp::{daemon, leases};
+use crate::dhcp::server::{self, STATUS, Server};
+use crate::dhcp::settings::{Config, DNS_PORT, Settings};
+use crate::dhcp::{control, daemon, leases, reservations};
+use crate::dns::resolv;
 use crate::logger::Logger;
 use crate::msg::addr::Addr;
-use crate::msg::link::{self, Link, LinkChange};
 use crate::nl::netns;
-use crate::plan::{Action, Event, exec};
+use crate::plan::{Action, Event};
 use crate::report::{Hinted, usage};
 use crate::show::leases as view;
 use crate::spec;
@@ -40,6 +41,12 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
             };
             show_leases(ctx, &path).with_context(|| format!("dhcp leases {bridge}"))
         }
+        DhcpCmd::Forget {
+            bridge,
+            which,
+            change,
+        } => forget(ctx, bridge, which, change.dry_run)
+            .with_context(|| format!("dhcp forget {bridge} {}", crate::printable::escape(which))),
         DhcpCmd::Stop {
             bridge,
             pid_file,
@@ -55,9 +62,23 @@ pub fn run(ctx: &mut Ctx, cmd: &DhcpCmd) -> Result<()> {
         DhcpCmd::Request {
             iface,
             timeout,
+            resolv_conf,
+            daemon,
+            pid_file,
+            hostname,
             change,
-        } => request(ctx, iface, *timeout, change.dry_run)
-            .with_context(|| format!("dhcp request {iface}")),
+        } => {
+            let asked = request::Asked {
+                iface,
+                timeout: *timeout,
+                resolv_conf: resolv_conf.as_deref(),
+                daemon: *daemon,
+                pid_file: pid_file.clone(),
+                hostname: hostname.clone(),
+            };
+            request::request(ctx, &asked, change.dry_run)
+                .with_context(|| format!("dhcp request {iface}"))
+        }
     }
 }
 
@@ -70,7 +91,7 @@ fn recorded(bridge: &IfName) -> Result<Option<Record>> {
 /// in different namespaces may share a name, so the namespace is part of the path. A namespace
 /// given as a path becomes one directory name (`/proc/1/ns/net` -> `proc_1_ns_net`).
 fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
-    let mut dir = PathBuf::from(if kind == "pid" {
+    let mut dir = PathBuf::from(if kind.ends_with("pid") {
         "/run/l2x"
     } else {
         "/var/lib/l2x"
@@ -82,32 +103,33 @@ fn default_path(ctx: &Ctx, bridge: &str, kind: &str) -> PathBuf {
 }
 
 fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
-    check_reservations(&args.hosts)?;
-    // Absolute, because the daemon leaves the working directory and compaction reopens the
-    // lease file by name.
-    let lease_file = absolute(args.lease_file.as_deref())?
-        .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
+    let cfg = configure(ctx, args)?;
+    if let Some(done) = hand_over(ctx, &cfg, args.change.dry_run)? {
+        return done;
+    }
     let pid_path = absolute(args.pid_file.as_deref())?
         .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "pid"));
     if args.change.dry_run {
-        configure(ctx, args, lease_file)?;
         let what = format!("start (serving {} on {})", args.range, args.bridge);
         let plan = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said("", what);
         ctx.report(&[plan], true);
         return Ok(());
     }
     let mut pid_file = daemon::PidFile::lock(&pid_path, args.bridge.as_str())?;
-    let record = Record {
+    let mut record = Record {
         bridge: args.bridge.to_string(),
         netns: ctx.netns.clone(),
         netns_id: netns::current_id()?,
         pid: 0,
         pid_file: pid_path.clone(),
-        lease_file: lease_file.clone(),
-        log_file: absolute(args.log_file.as_deref())?,
+        lease_file: cfg.settings.lease_file.clone(),
+        log_file: cfg.settings.log_file.clone(),
         range: args.range.to_string(),
+        control: None,
+        dns: cfg.params().dns,
     };
-    let mut server = match start(ctx, args, lease_file) {
+    record.control = Some(record.control_path());
+    let mut server = match start(ctx, cfg, record.control.as_deref()) {
         Ok(server) => server,
         Err(e) => {
             pid_file.remove();
@@ -136,9 +158,16 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
             let _ = nix::sys::signal::kill(child, nix::sys::signal::Signal::SIGTERM);
             return Err(e);
         }
-        let what = format!("serving {} (pid {child})", args.range);
+        let what = format!(
+            "serving {} (pid {child}){}",
+            args.range,
+            dns_phrase(&server)
+        );
         let started = Event::new("dhcp", args.bridge.as_str(), Action::Start, "").said(what, "");
         ctx.report(&[started], false);
+        // The child serves now: dropping the server here would remove its control socket's
+        // file, which the child goes on listening on.
+        std::mem::forget(server);
         return Ok(());
     } else {
         Record {
@@ -146,16 +175,84 @@ fn serve(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<()> {
             ..record
         }
     };
-    daemon::catch_stop_signals()?;
-    let serving = format!("serving {} on {}", args.range, args.bridge);
+    daemon::catch_signals()?;
+    let serving = format!(
+        "serving {} on {}{}",
+        args.range,
+        args.bridge,
+        dns_phrase(&server)
+    );
     server.log.info(STATUS, &serving);
     let result = server.run(&mut ctx.s.route);
-    if guarded {
+    // A second `dhcp serve` may have turned the guard on or off since.
+    if guarded || server.config().settings.guard {
         guard(ctx, bridge, false, &mut server.log);
     }
+    // The control socket goes before the record that names it.
+    drop(server);
     record.remove();
     pid_file.remove();
     result
+}
+
+/// ` with DNS on 10.0.5.1:53` when the server answers DNS.
+fn dns_phrase(server: &Server) -> String {
+    server
+        .dns_addr()
+        .map_or(String::new(), |a| format!(" with DNS on {a}"))
+}
+
+/// When a server already runs on the bridge and can be reached, it is handed `cfg`: the
+/// command is done once it says what changed (nothing: `unchanged`). None: no such server.
+fn hand_over(ctx: &mut Ctx, cfg: &Config, dry_run: bool) -> Result<Option<Result<()>>> {
+    let Some(running) = state::dhcp::find(&cfg.bridge)? else {
+        return Ok(None);
+    };
+    let (Some(pid), Some(path)) = (running.running, running.record.control.clone()) else {
+        return Ok(None);
+    };
+    let request = control::Request::Serve {
+        config: Box::new(cfg.clone()),
+        dry_run,
+    };
+    let changes = match control::ask(&path, &request)? {
+        control::Reply::Changed(changes) => changes,
+        control::Reply::Refused(why) => {
+            return Err(anyhow!(Hinted::new(
+                format!(
+                    "the server running on {} (pid {pid}) refused: {why}",
+                    cfg.bridge
+                ),
+                format!("`l2x dhcp stop {}` first to start it afresh", cfg.bridge),
+            )));
+        }
+        other => return Err(anyhow!("unexpected reply from pid {pid}: {other:?}")),
+    };
+    let bridge = cfg.bridge.as_str();
+    if changes.is_empty() {
+        ctx.report(&[Event::unchanged("dhcp", bridge)], dry_run);
+        return Ok(Some(Ok(())));
+    }
+    if !dry_run {
+        if changes.iter().any(|c| c.starts_with("guard ")) {
+            let mut log = Logger::stderr(format!("dhcp {bridge}"), ctx.out.quiet, ctx.verbose);
+            guard(ctx, bridge, cfg.settings.guard, &mut log);
+        }
+        let record = Record {
+            range: cfg.settings.range.to_string(),
+            log_file: cfg.settings.log_file.clone(),
+            dns: cfg.params().dns,
+            ..running.record
+        };
+        record.write()?;
+    }
+    let list = changes.join(", ");
+    let event = Event::new("dhcp", bridge, Action::Change, "").said(
+        format!("changed (pid {pid}): {list}"),
+        format!("change (pid {pid}): {list}"),
+    );
+    ctx.report(&[event], dry_run);
+    Ok(Some(Ok(())))
 }
 
 /// Makes table bridge l2x guard `bridge` (or not); true when it does now. A kernel that
@@ -186,66 +283,78 @@ fn absolute(path: Option<&Path>) -> Result<Option<PathBuf>> {
         .transpose()
 }
 
-/// Everything up to a bound socket and loaded leases.
-fn start(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Server> {
-    let cfg = configure(ctx, args, lease_file)?;
-    let reservations: Vec<_> = args.hosts.iter().map(|h| (h.mac.0, h.ip)).collect();
-    let pool = Pool::new(args.range, &reservations, args.lease_time.as_secs());
-    let log = Logger::stderr(format!("dhcp {}", args.bridge), ctx.out.quiet, ctx.verbose);
-    let terminal = match &args.log_file {
+/// Everything up to bound sockets and loaded leases.
+fn start(ctx: &mut Ctx, cfg: Config, control: Option<&Path>) -> Result<Server> {
+    let s = &cfg.settings;
+    let pool = Pool::new(s.range, &cfg.reservations(), s.lease_time);
+    let log = Logger::stderr(format!("dhcp {}", cfg.bridge), ctx.out.quiet, ctx.verbose);
+    let (quiet, verbose) = (ctx.out.quiet, ctx.verbose);
+    let dns_prefix = format!("dns {}", cfg.bridge);
+    let dns_log = Box::new(move || Logger::stderr(dns_prefix.clone(), quiet, verbose));
+    let terminal = match &s.log_file {
         Some(path) => Some(daemon::log_to(path)?),
         None => None,
     };
-    Server::start(cfg, pool, log).inspect_err(|_| terminal.map_or((), daemon::Stderr::restore))
+    Server::start(cfg, pool, log, dns_log, control)
+        .inspect_err(|_| terminal.map_or((), daemon::Stderr::restore))
 }
 
-/// Two reservations for one MAC or one address are a mistake on the command line.
-fn check_reservations(hosts: &[HostReservation]) -> Result<()> {
-    let (mut macs, mut ips) = (HashSet::new(), HashSet::new());
-    for h in hosts {
-        if !macs.insert(h.mac.0) {
-            return Err(usage(format!(
-                "--host names {} twice",
-                link::format_mac(&h.mac.0)
-            )));
-        }
-        if !ips.insert(h.ip) {
-            return Err(usage(format!("--host reserves {} twice", h.ip)));
-        }
-    }
-    Ok(())
-}
-
-/// Reads what the server needs from the kernel: the bridge, its address in the range's subnet
-/// (the server identifier and default router) and its MTU.
-fn configure(ctx: &mut Ctx, args: &DhcpServeArgs, lease_file: PathBuf) -> Result<Config> {
+/// Everything a server serves: the command line resolved (files made absolute, because the
+/// daemon leaves the working directory and compaction reopens the lease file by name; the
+/// hosts file read; the host's resolvers found) and the bridge as the kernel has it: its
+/// address in the range's subnet (the server identifier and default router) and its MTU.
+fn configure(ctx: &mut Ctx, args: &DhcpServeArgs) -> Result<Config> {
+    let hosts_file = absolute(args.hosts_file.as_deref())?;
+    let file_hosts = match &hosts_file {
+        Some(path) => reservations::read_file(path).map_err(|e| usage(format!("{e:#}")))?,
+        None => Vec::new(),
+    };
+    let all: Vec<HostReservation> = args.hosts.iter().chain(&file_hosts).cloned().collect();
+    reservations::check(&all).map_err(usage)?;
+    let lease_file = absolute(args.lease_file.as_deref())?
+        .unwrap_or_else(|| default_path(ctx, args.bridge.as_str(), "leases"));
+    let settings = Settings {
+        range: args.range,
+        router: args.router,
+        dns: args.dns.clone(),
+        lease_time: args.lease_time.as_secs(),
+        hosts: args.hosts.clone(),
+        hosts_file,
+        file_hosts,
+        serve_dns: !args.no_dns,
+        domain: args.domain.to_ascii_lowercase(),
+        upstreams: upstreams(args)?,
+        guard: !args.allow_other_servers,
+        lease_file,
+        log_file: absolute(args.log_file.as_deref())?,
+    };
     let bridge = links::require_bridge(&mut ctx.s.route, args.bridge.as_str())?;
     let addrs = links::addresses(&mut ctx.s.route, bridge.index)?;
     let subnet = subnet_for(&addrs, args.range, &args.bridge)?;
-    for h in &args.hosts {
-        if !subnet.contains(h.ip) || h.ip == subnet.ip() {
-            return Err(anyhow!(
-                "reservation {} for {} is not a host address of {subnet}, the subnet served on {}",
-                h.ip,
-                link::format_mac(&h.mac.0),
-                args.bridge
-            ));
-        }
-    }
-    let params = NetParams {
-        server_id: subnet.ip(),
-        netmask: subnet.mask(),
-        router: args.router.unwrap_or(subnet.ip()),
-        dns: args.dns.clone(),
-        mtu: bridge.mtu.min(u32::from(u16::MAX)) as u16,
-    };
-    Ok(Config {
+    let cfg = Config {
         bridge: args.bridge.to_string(),
         ifindex: bridge.index,
+        mac: bridge.mac.unwrap_or_default(),
         subnet,
-        params,
-        lease_file,
-    })
+        mtu: bridge.mtu.min(u32::from(u16::MAX)) as u16,
+        settings,
+    };
+    cfg.check().map_err(|e| anyhow!(e))?;
+    Ok(cfg)
+}
+
+/// `--upstream`, else the host's own resolvers; none when DNS is off.
+fn upstreams(args: &DhcpServeArgs) -> Result<Vec<SocketAddr>> {
+    if args.no_dns {
+        return Ok(Vec::new());
+    }
+    if !args.upstreams.is_empty() {
+        let port = |ip: &std::net::IpAddr| SocketAddr::new(*ip, DNS_PORT);
+        return Ok(args.upstreams.iter().map(port).collect());
+    }
+    let (conf, resolved) = (resolv::RESOLV_CONF, resolv::RESOLVED_UPSTREAMS);
+    resolv::host_resolvers(Path::new(conf), Path::new(resolved))
+        .with_context(|| format!("read the host's resolvers from {conf}"))
 }
 
 /// The bridge's IPv4 address whose subnet holds the whole range, which must not include the
@@ -299,6 +408,43 @@ fn show_leases(ctx: &mut Ctx, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Asks the server running on `bridge` to end the leases of `which` (an address or a MAC).
+fn forget(ctx: &mut Ctx, bridge: &IfName, which: &str, dry_run: bool) -> Result<()> {
+    let running = state::dhcp::find(bridge.as_str())?;
+    let Some((pid, path)) = running.and_then(|r| Some((r.running?, r.record.control?))) else {
+        return Err(anyhow!(Hinted::new(
+            format!("no server runs on {bridge}"),
+            "a lease is forgotten by the server that holds it: `l2x dhcp serve` it first",
+        )));
+    };
+    let request = control::Request::Forget {
+        which: which.to_string(),
+        dry_run,
+    };
+    let ended = match control::ask(&path, &request)? {
+        control::Reply::Forgot(ended) => ended,
+        control::Reply::Refused(why) => return Err(anyhow!("pid {pid} refused: {why}")),
+        other => return Err(anyhow!("unexpected reply from pid {pid}: {other:?}")),
+    };
+    let events: Vec<Event> = if ended.is_empty() {
+        let what = format!(
+            "unchanged (no active lease of {})",
+            crate::printable::escape(which)
+        );
+        vec![Event::unchanged("dhcp", bridge.as_str()).said(what.clone(), what)]
+    } else {
+        ended
+            .iter()
+            .map(|lease| {
+                Event::new("dhcp", bridge.as_str(), Action::Delete, "")
+                    .said(format!("forgot {lease}"), format!("forget {lease}"))
+            })
+            .collect()
+    };
+    ctx.report(&events, dry_run);
+    Ok(())
+}
+
 fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Result<()> {
     let event = |what: String| {
         Event::new("dhcp", bridge.as_str(), Action::Stop, "").said(what.clone(), what)
@@ -316,78 +462,6 @@ fn stop(ctx: &mut Ctx, bridge: &IfName, pid_path: &Path, dry_run: bool) -> Resul
         None => "not running".to_string(),
     };
     ctx.report(&[event(what)], false);
-    Ok(())
-}
-
-/// Sets the interface up to ask, obtains a checked lease and sets MTU, address and default
-/// route as one plan (`spec::dhcp_lease`), undone when a step fails; an interface that was
-/// down is set down again when that fails or no lease comes.
-fn obtain_and_set(ctx: &mut Ctx, iface: &str, timeout: std::time::Duration) -> Result<Acquired> {
-    let link = links::require(&mut ctx.s.route, iface)?;
-    let mac = link
-        .mac
-        .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-    if !link.up {
-        set_up(ctx, &link, true)?;
-    }
-    let limits = Limits {
-        max_mtu: link.max_mtu,
-    };
-    let configured = client::obtain(iface, mac, limits, timeout).and_then(|got| {
-        let have = links::addresses(&mut ctx.s.route, link.index)?;
-        let plan = spec::dhcp_lease::plan(&link, &have, &got);
-        exec::execute(&mut ctx.s, plan).map_err(|f| {
-            let not_undone = f.not_undone.join("; ");
-            match not_undone.is_empty() {
-                true => f.error,
-                false => f.error.context(format!("not undone: {not_undone}")),
-            }
-        })?;
-        Ok(got)
-    });
-    if configured.is_err() && !link.up {
-        let _ = set_up(ctx, &link, false);
-    }
-    configured
-}
-
-fn set_up(ctx: &mut Ctx, link: &Link, up: bool) -> Result<()> {
-    let change = LinkChange {
-        up: Some(up),
-        ..LinkChange::default()
-    };
-    ctx.s
-        .route
-        .ack(&link::change(link.index, &link.name, change))?;
-    Ok(())
-}
-
-/// Obtains a lease and configures MTU, address and default route.
-fn request(
-    ctx: &mut Ctx,
-    iface: &IfName,
-    timeout: std::time::Duration,
-    dry_run: bool,
-) -> Result<()> {
-    if dry_run {
-        let link = links::require(&mut ctx.s.route, iface.as_str())?;
-        link.mac
-            .ok_or_else(|| anyhow!("{iface} has no hardware address to ask with"))?;
-        let what = "request a lease, then set its address, default route and MTU";
-        let plan = Event::new("dhcp", iface.as_str(), Action::Start, "").said("", what);
-        ctx.report(&[plan], true);
-        return Ok(());
-    }
-    let got = obtain_and_set(ctx, iface.as_str(), timeout)?;
-    let net = got.network();
-    let router = got.router.map_or(String::new(), |r| format!(" via {r}"));
-    let mtu = got.mtu.map_or(String::new(), |m| format!(" mtu {m}"));
-    let what = format!(
-        "{net}{router}{mtu} from {} for {}s",
-        got.server, got.lease_secs
-    );
-    let got = Event::new("dhcp", iface.as_str(), Action::Start, "").said(what, "");
-    ctx.report(&[got], false);
     Ok(())
 }
 
@@ -428,31 +502,5 @@ mod tests {
         let err = subnet_for(&[addr("10.0.8.1/32")], range("10.0.8.1-10.0.8.1"), &br);
         assert!(err.unwrap_err().to_string().contains("/32"));
         assert!(subnet_for(&[], range("10.0.5.2-10.0.5.3"), &br).is_err());
-    }
-
-    #[test]
-    fn reservations_must_be_unique() {
-        let h = |s: &str| s.parse::<HostReservation>().unwrap();
-        assert!(
-            check_reservations(&[
-                h("02:00:00:00:00:01=10.0.5.9"),
-                h("02:00:00:00:00:02=10.0.5.10")
-            ])
-            .is_ok()
-        );
-        assert!(
-            check_reservations(&[
-                h("02:00:00:00:00:01=10.0.5.9"),
-                h("02:00:00:00:00:01=10.0.5.10")
-            ])
-            .is_err()
-        );
-        assert!(
-            check_reservations(&[
-                h("02:00:00:00:00:01=10.0.5.9"),
-                h("02:00:00:00:00:02=10.0.5.9")
-            ])
-            .is_err()
-        );
     }
 }
