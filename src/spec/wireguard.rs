@@ -433,6 +433,7 @@ mod tests {
             kernel.steps(),
             [
                 "create l2xw-seg0",
+                "set net.ipv6.conf.l2xw-seg0.disable_ipv6 to 0",
                 "configure wireguard l2xw-seg0",
                 "add address 10.255.0.1/24 to l2xw-seg0",
                 "change l2xw-seg0",
