@@ -49,6 +49,10 @@ impl Listener {
     /// Listens at `path`, replacing a socket a server that died left there (a live one holds
     /// the bridge's DHCP port, which the caller has bound).
     pub fn bind(path: &Path) -> Result<Listener> {
+        // On a fresh boot /run holds nothing of l2x's yet.
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        }
         match fs::remove_file(path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
