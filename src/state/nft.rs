@@ -9,6 +9,7 @@ use crate::msg::nft::chain::{self, Chain};
 use crate::msg::nft::dhcp_guard::{self, Guard};
 use crate::msg::nft::nat::{self, Owned};
 use crate::msg::nft::rule::Rule;
+use crate::msg::{Netfilter, Request};
 use crate::nl::Sockets;
 
 #[derive(Debug, Clone)]
@@ -21,24 +22,30 @@ pub struct Ruleset {
 /// The generation first, so that what is read after it is at least that new: a commit on it
 /// fails if anything changed after the read began.
 pub fn read(s: &mut Sockets) -> Result<Ruleset> {
-    let generation = generation(s)?;
-    let nf = s.netfilter()?;
-    let chains: Vec<Chain> = nf
-        .dump(&chain::dump())?
-        .iter()
-        .filter_map(|b| Chain::parse(b))
-        .collect();
-    let rules: Vec<Rule> = nf
-        .dump(&nat::dump_rules())?
-        .iter()
-        .filter_map(|b| Rule::parse(b))
-        .collect();
+    let (generation, chains, rules) = dump(s, &nat::dump_rules())?;
     let owned = Owned::read(&chains, &rules);
     Ok(Ruleset {
         generation,
         chains,
         owned,
     })
+}
+
+/// The generation, every chain, and the rules `rules` asks for (one table's).
+fn dump(s: &mut Sockets, rules: &Request<Netfilter>) -> Result<(u32, Vec<Chain>, Vec<Rule>)> {
+    let generation = generation(s)?;
+    let nf = s.netfilter()?;
+    let chains = nf
+        .dump(&chain::dump())?
+        .iter()
+        .filter_map(|b| Chain::parse(b))
+        .collect();
+    let rules = nf
+        .dump(rules)?
+        .iter()
+        .filter_map(|b| Rule::parse(b))
+        .collect();
+    Ok((generation, chains, rules))
 }
 
 pub fn generation(s: &mut Sockets) -> Result<u32> {
@@ -60,18 +67,7 @@ pub struct Guards {
 }
 
 pub fn guards(s: &mut Sockets) -> Result<Guards> {
-    let generation = generation(s)?;
-    let nf = s.netfilter()?;
-    let chains: Vec<Chain> = nf
-        .dump(&chain::dump())?
-        .iter()
-        .filter_map(|b| Chain::parse(b))
-        .collect();
-    let rules: Vec<Rule> = nf
-        .dump(&dhcp_guard::dump_rules())?
-        .iter()
-        .filter_map(|b| Rule::parse(b))
-        .collect();
+    let (generation, chains, rules) = dump(s, &dhcp_guard::dump_rules())?;
     let (chain_ok, guards) = dhcp_guard::read(&chains, &rules);
     let exists = chains
         .iter()
