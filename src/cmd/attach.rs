@@ -122,18 +122,7 @@ fn move_back(
 ) -> Result<Plan> {
     let all = carried_by(s, bridge)?;
     let carried = match record {
-        Some(r) => Carried {
-            addrs: all
-                .addrs
-                .into_iter()
-                .filter(|a| r.addrs.contains(&a.net))
-                .collect(),
-            routes: all
-                .routes
-                .into_iter()
-                .filter(|rt| r.routes.contains(&RouteKey::of(rt)))
-                .collect(),
-        },
+        Some(r) => all.only(r),
         None => all,
     };
     let release = plan.changes.remove(0).steps.remove(0);

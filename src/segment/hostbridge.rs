@@ -57,18 +57,6 @@ pub fn give_back(
     moved: &Moved,
     release: Step,
 ) -> Vec<Change> {
-    let on_bridge = carried(st, bridge);
-    let back = Carried {
-        addrs: on_bridge
-            .addrs
-            .into_iter()
-            .filter(|a| moved.addrs.contains(&a.net))
-            .collect(),
-        routes: on_bridge
-            .routes
-            .into_iter()
-            .filter(|r| moved.routes.contains(&RouteKey::of(r)))
-            .collect(),
-    };
+    let back = carried(st, bridge).only(moved);
     hostbridge::detach(port, bridge, &back, None, release)
 }

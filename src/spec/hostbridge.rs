@@ -13,6 +13,7 @@ use crate::msg::link::{Link, format_mac};
 use crate::msg::route::Route;
 use crate::plan::{Action, Change, Event, Op, Set, Step};
 use crate::report::Hinted;
+use crate::state::moved::{Moved, RouteKey};
 
 use super::bridge::address_step;
 
@@ -27,6 +28,22 @@ pub struct Carried {
 impl Carried {
     pub fn is_empty(&self) -> bool {
         self.addrs.is_empty() && self.routes.is_empty()
+    }
+
+    /// What of this came from the port `moved` records: the addresses and routes that moved.
+    pub fn only(self, moved: &Moved) -> Carried {
+        Carried {
+            addrs: self
+                .addrs
+                .into_iter()
+                .filter(|a| moved.addrs.contains(&a.net))
+                .collect(),
+            routes: self
+                .routes
+                .into_iter()
+                .filter(|r| moved.routes.contains(&RouteKey::of(r)))
+                .collect(),
+        }
     }
 
     /// `addresses 192.0.2.10/24; routes default via 192.0.2.1`.
