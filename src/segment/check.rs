@@ -111,15 +111,9 @@ fn encryption(c: &Checker, encrypt: &Spanned<String>) -> Result<bool, Refusal> {
 fn reachable(c: &Checker, s: &Segment, f: &file::File) -> Result<(), Refusal> {
     for h in s.hosts.iter().filter(|h| h.underlay.is_none()) {
         if let Some(p) = s.peers(&h.name).iter().find(|p| p.underlay.is_none()) {
-            let span = f
-                .hosts
-                .get_ref()
-                .keys()
-                .find(|k| k.get_ref() == &h.name)
-                .map_or(0..0, Spanned::span);
             return Err(Refusal::Wrong(c.fault(
                 &format!("hosts.{}", h.name),
-                span,
+                host_span(f, &h.name),
                 format!(
                     "neither {} nor {} has an underlay: behind NAT both, they cannot reach each \
                      other; give one of them an underlay (or mesh = false, with a router host \
@@ -569,15 +563,17 @@ fn reservations(
 
 /// Every name this file makes on any host is an interface name the kernel takes, and a port
 /// named in `ports` is not one of them.
+/// Where the file names host `host`: its `[hosts.NAME]` key.
+fn host_span(f: &file::File, host: &str) -> std::ops::Range<usize> {
+    f.hosts
+        .get_ref()
+        .keys()
+        .find(|k| k.get_ref() == host)
+        .map_or(0..0, Spanned::span)
+}
+
 fn names_fit(c: &Checker, s: &Segment, f: &file::File) -> Result<(), Refusal> {
-    let span_of = |host: &str| {
-        f.hosts
-            .get_ref()
-            .iter()
-            .find(|(k, _)| k.get_ref() == host)
-            .map(|(k, _)| k.span())
-            .unwrap_or(0..0)
-    };
+    let span_of = |host: &str| host_span(f, host);
     if s.one_device() {
         let vx = derive::vxlan_name(&s.name);
         if let Err(e) = vx.parse::<IfName>() {

@@ -42,11 +42,7 @@ pub fn apply(part: &Part, st: &SegmentState, rec: &Record, record: &mut Record) 
 /// apply added.
 pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
     let mut gone = recorded(rec);
-    for rule in part.nat_rules() {
-        if !gone.contains(&rule) {
-            gone.push(rule);
-        }
-    }
+    remember(&mut gone, part.nat_rules());
     let mut plan = Plan::default();
     if let Some(now) = &st.ruleset
         && !gone.is_empty()
@@ -54,7 +50,7 @@ pub fn down(part: &Part, st: &SegmentState, rec: &Record) -> Result<Plan> {
         plan.extend(nat::plan_swap(&gone, &[], now, st.forwarding)?);
     }
     let mut maps: Vec<&Map> = rec.maps.iter().collect();
-    maps.extend(part.maps.iter().filter(|m| !rec.maps.contains(m)));
+    remember(&mut maps, &part.maps);
     for m in maps {
         plan.extend(public_removal(st, m));
     }
@@ -90,23 +86,20 @@ pub fn publics(part: &Part, rec: &Record) -> Vec<Ipv4Addr> {
 }
 
 fn learn(part: &Part, record: &mut Record) {
-    if let Some(m) = part.masquerade() {
-        let rule = Masq {
-            source: m.source,
-            out: m.out.clone(),
-        };
-        if !record.masquerades.contains(&rule) {
-            record.masquerades.push(rule);
-        }
-    }
-    for f in &part.forwards {
-        if !record.forwards.contains(f) {
-            record.forwards.push(f.clone());
-        }
-    }
-    for m in &part.maps {
-        if !record.maps.contains(m) {
-            record.maps.push(m.clone());
+    let masquerade = part.masquerade().map(|m| Masq {
+        source: m.source,
+        out: m.out,
+    });
+    remember(&mut record.masquerades, masquerade);
+    remember(&mut record.forwards, part.forwards.iter().cloned());
+    remember(&mut record.maps, part.maps.iter().cloned());
+}
+
+/// `items` added to `list`, each once.
+fn remember<T: PartialEq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
         }
     }
 }
