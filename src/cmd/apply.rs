@@ -33,17 +33,18 @@ struct Document<'a> {
 pub fn run(ctx: &mut Ctx, args: &ApplyArgs) -> Result<()> {
     let (seg, host) = segment::load(ctx, &args.segment)?;
     let part = Part::new(&seg, &host);
-    let key = match seg.encrypted {
-        true => Some(host_key(&seg, &host, args.key_file.as_deref())?),
-        false => None,
-    };
-    let keyed = match &key {
-        Some(key) => Some(plan::Keyed {
-            key,
-            backend: wireguard::require_backend(&mut ctx.s)?,
-        }),
-        None => None,
-    };
+    let key = seg
+        .encrypted
+        .then(|| host_key(&seg, &host, args.key_file.as_deref()))
+        .transpose()?;
+    let backend = key
+        .is_some()
+        .then(|| wireguard::require_backend(&mut ctx.s))
+        .transpose()?;
+    let keyed = key
+        .as_ref()
+        .zip(backend)
+        .map(|(key, backend)| plan::Keyed { key, backend });
     let dry_run = args.change.dry_run;
     let netns_id = netns::current_id()?;
     let rec = Record::read(&netns_id, &seg.name)?;

@@ -197,6 +197,11 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
+/// The kind of the kernel's refusal behind `e`, when a kernel refusal is what it is.
+pub fn kind_of(e: &anyhow::Error) -> Option<ErrorKind> {
+    e.downcast_ref::<KernelError>().map(KernelError::kind)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
 use neli::utils::Groups;
 
-pub use error::{ErrorKind, KernelError};
+pub use error::{ErrorKind, KernelError, kind_of};
 pub use sockets::Sockets;
 
 use crate::msg::{Generic, NLM_F_ACK, NLM_F_DUMP, NLM_F_ECHO, Netfilter, Proto, Request, Route};

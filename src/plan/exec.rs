@@ -16,7 +16,7 @@ use crate::msg::nft::{dhcp_guard, nat};
 use crate::msg::route::Route as IpRoute;
 use crate::msg::{bridge, bridge_port, neigh, route};
 use crate::nl::uapi;
-use crate::nl::{ErrorKind, KernelError, Sockets};
+use crate::nl::{ErrorKind, Sockets, kind_of};
 use crate::report::Hinted;
 use crate::state::{links, nft, sysctl, wireguard};
 
@@ -96,8 +96,7 @@ pub fn execute(s: &mut Sockets, plan: Plan) -> Result<Vec<Event>, Failure> {
 /// A link of the name appeared since the read (EEXIST on create), or the ruleset changed
 /// (ERESTART on commit).
 fn is_stale(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<KernelError>()
-        .is_some_and(|k| matches!(k.kind(), ErrorKind::Exists | ErrorKind::Restart))
+    matches!(kind_of(e), Some(ErrorKind::Exists | ErrorKind::Restart))
 }
 
 struct Executor<'a> {
@@ -133,9 +132,7 @@ impl Executor<'_> {
         let mut failed = Vec::new();
         while let Some(op) = self.undo.pop() {
             if let Err(e) = self.run(&op) {
-                let gone = e
-                    .downcast_ref::<KernelError>()
-                    .is_some_and(|k| k.kind() == ErrorKind::NotFound);
+                let gone = kind_of(&e) == Some(ErrorKind::NotFound);
                 if !gone {
                     failed.push(format!("{}: {e:#}", op.what()));
                 }

@@ -280,9 +280,7 @@ pub fn detach(link: &Link, bridge: Option<&Link>) -> Plan {
 /// The kernel's "Exchange full" means the bridge has all the ports it can take
 /// (BR_MAX_PORTS less the reserved port number 0); say that in the user's words.
 pub fn port_limit(e: anyhow::Error, bridge: &str) -> anyhow::Error {
-    let full = e
-        .downcast_ref::<crate::nl::KernelError>()
-        .is_some_and(|k| k.kind() == ErrorKind::Full);
+    let full = crate::nl::kind_of(&e) == Some(ErrorKind::Full);
     if !full {
         return e;
     }

@@ -6,18 +6,14 @@ use anyhow::{Context, Result, anyhow};
 
 use crate::msg::link::Link;
 use crate::msg::wireguard::{Backend, Device, WG_GENL_NAME, WIREGUARD, netlink, uapi};
-use crate::nl::{ErrorKind, KernelError, Sockets, uapi as socket};
+use crate::nl::{ErrorKind, Sockets, kind_of, uapi as socket};
 use crate::report::Hinted;
-
-fn kind(e: &anyhow::Error) -> Option<ErrorKind> {
-    e.downcast_ref::<KernelError>().map(KernelError::kind)
-}
 
 /// What would run a new interface; None when neither is there.
 pub fn backend(s: &mut Sockets) -> Result<Option<Backend>> {
     let module = match s.family(WG_GENL_NAME, WIREGUARD) {
         Ok(id) => id.is_some(),
-        Err(e) if kind(&e) == Some(ErrorKind::Unsupported) => false,
+        Err(e) if kind_of(&e) == Some(ErrorKind::Unsupported) => false,
         Err(e) => return Err(e),
     };
     if module {
